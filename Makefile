@@ -1,0 +1,48 @@
+# mlp-course: thin wrappers over the `mlpkit` command, plus the environment bootstrap.
+#   make lab    open the course in JupyterLab (creates .venv on first use)
+#   make test   run the whole test suite     (creates .venv on first use)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+
+.PHONY: help lab test slides release bench clean
+
+help:
+	@echo "make lab     open the course in JupyterLab"
+	@echo "make test    run the whole test suite"
+	@echo "make slides  build offline HTML slides into _build/slides"
+	@echo "make release regenerate exercises/ from solutions/"
+	@echo "make bench   run the training benchmark"
+	@echo "make clean   remove the virtual environment and build folders"
+
+# One stamp per extra, remade when pyproject.toml changes.
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "mlp-course needs Python 3.10 or newer, found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.course: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[course]'
+	@touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[test]'
+	@touch $@ $(VENV)/.course
+
+lab: $(VENV)/.course
+	$(BIN)/mlpkit lab
+
+test: $(VENV)/.test
+	$(BIN)/python -m pytest
+
+slides: $(VENV)/.course
+	$(BIN)/mlpkit slides
+
+release: $(VENV)/.course
+	$(BIN)/mlpkit release
+
+bench: $(VENV)/.course
+	$(BIN)/mlpkit bench
+
+clean:
+	rm -rf $(VENV) _build
