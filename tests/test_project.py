@@ -1,0 +1,145 @@
+"""The project itself: packaging, the two-command setup, CI, the course command."""
+from __future__ import annotations
+
+import hashlib
+import gzip
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _name(requirement: str) -> str:
+    """'numpy>=1.24' -> 'numpy'; 'jupyterlab-rise>=0.40' -> 'jupyterlab-rise'."""
+    return re.split(r"[<>=!~ \[;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _spec(requirement: str) -> str:
+    return requirement.strip().lower().replace("_", "-").replace(" ", "")
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    wanted = [*project["dependencies"], *extras["course"],
+              *[r for r in extras["test"] if not r.startswith("mlpkit")]]
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    conda, pip = [], []
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            pip += [d for d in dep["pip"] if not d.startswith("-e")]
+        elif _name(dep) not in ("python", "pip"):
+            conda.append(dep)
+    have = {_name(d): _spec(d) for d in conda + pip}
+    want = {_name(d): _spec(d) for d in wanted}
+    assert sorted(have) == sorted(want), (
+        f"environment.yml and pyproject.toml list different packages: "
+        f"only in environment.yml {sorted(set(have) - set(want))}, "
+        f"only in pyproject.toml {sorted(set(want) - set(have))}")
+    assert have == want, "version bounds differ between environment.yml and pyproject.toml"
+    assert any(d.strip() == "-e ." for dep in env["dependencies"] if isinstance(dep, dict)
+               for d in dep["pip"]), "environment.yml must install mlpkit itself (-e .)"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (REPO / "README.md").read_text()
+    assert "make test" in readme and "make lab" in readme
+    ci = (REPO / ".ci" / "run").read_text()
+    commands = [line.strip() for line in ci.splitlines()
+                if line.strip() and not line.strip().startswith("#")]
+    assert "make test" in commands, ".ci/run must run exactly the README's test command"
+    makefile = (REPO / "Makefile").read_text()
+    assert re.search(r"^test:.*\n\t\$\(BIN\)/python -m pytest\s*$", makefile, re.M)
+    assert re.search(r"^lab:.*\n\t\$\(BIN\)/mlpkit lab\s*$", makefile, re.M)
+
+
+def test_console_command_lists_the_course_subcommands():
+    out = subprocess.run([sys.executable, "-m", "mlpkit.cli", "--help"],
+                         capture_output=True, text=True, check=True).stdout
+    for command in ("lab", "release", "grade", "slides", "bench"):
+        assert re.search(rf"^\s+{command}\s", out, re.M), f"`mlpkit {command}` is missing:\n{out}"
+
+
+def test_import_mlpkit_exposes_every_module_with_docstrings():
+    import mlpkit
+    for name in ("functional", "nn", "losses", "optim", "init", "gradcheck",
+                 "data", "train", "plot", "check", "widgets"):
+        module = getattr(mlpkit, name)
+        assert module.__doc__ and len(module.__doc__) > 40, f"mlpkit.{name} needs a docstring"
+        public = [getattr(module, n) for n in getattr(module, "__all__", [])]
+        undocumented = [getattr(obj, "__name__", "?") for obj in public
+                        if callable(obj) and not (obj.__doc__ or "").strip()]
+        assert not undocumented, f"mlpkit.{name}: undocumented public names {undocumented}"
+
+
+def test_mnist_ships_with_its_licence_and_digests():
+    folder = REPO / "mlpkit" / "datasets" / "mnist"
+    readme = " ".join((folder / "README.md").read_text().split())
+    assert "Creative Commons Attribution-Share Alike 3.0" in readme
+    assert "LeCun" in readme and "Cortes" in readme and "Burges" in readme
+    sums = dict(line.split()[::-1] for line in (folder / "SHA256SUMS").read_text().splitlines())
+    assert len(sums) == 4
+    # The smallest file is cheap to verify here; test_data checks the rest through the loader.
+    name = "t10k-labels-idx1-ubyte"
+    raw = gzip.decompress((folder / f"{name}.gz").read_bytes())
+    assert hashlib.sha256(raw).hexdigest() == sums[name]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_lab_command_starts_jupyterlab_on_localhost_and_prints_its_url(tmp_path):
+    port = _free_port()
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+               JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlpkit.cli", "lab", "--no-browser", "--port", str(port)],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    seen = []
+    try:
+        deadline = time.monotonic() + 90
+        url = None
+        while time.monotonic() < deadline and url is None:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            match = re.search(rf"(http://127\.0\.0\.1:{port}/lab\S*token=\w+)", line)
+            url = match.group(1) if match else None
+        assert url, "no JupyterLab URL printed:\n" + "".join(seen[-30:])
+        token = url.split("token=")[1]
+        # The URL is logged as the server starts listening; poll until it answers.
+        status = None
+        while time.monotonic() < deadline and status is None:
+            try:
+                with urllib.request.urlopen(
+                        f"http://127.0.0.1:{port}/api/status?token={token}", timeout=10) as response:
+                    status = response.status
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents/lectures?token={token}",
+                                    timeout=10) as response:
+            assert b"01_neuron.ipynb" in response.read(), "the lab must serve the course folder"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
