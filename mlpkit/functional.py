@@ -1,0 +1,517 @@
+"""Activations, their derivatives, softmax and the losses, as plain functions.
+
+Every formula of the course is written here once; the layers in
+:mod:`mlpkit.nn` and the loss classes in :mod:`mlpkit.losses` call these.
+
+Notation (see the course's notation table): z = Wx + b is a pre-activation,
+a = phi(z) an activation, y_hat a prediction, y a target, B the batch size,
+C the number of classes. Arrays are batch-first, (B, features).
+
+Activations work elementwise on arrays of any shape and return a new array
+of the same shape and dtype (float32 and float64 are kept; integers become
+float32). ``phi_grad(z)`` is the derivative phi'(z), elementwise, so that
+backpropagation through an activation is ``delta = grad_a * phi_grad(z)``.
+
+Losses return ``(loss, grad)``: ``loss`` is a Python float, the mean over the
+batch, and ``grad = dL/d(prediction)`` has the prediction's shape and dtype.
+
+Numerical stability is built in: sigmoid, softplus, softmax, log-softmax,
+logsumexp and the losses never overflow, even at |z| = 1000.
+
+Validation: activations check only the type of their input (they are on
+the hot path of every layer and NaN simply propagates through them, as in
+NumPy); the losses check everything, including that every value is finite,
+because a loss sees the small (B, C) output of the network, where the check
+is cheap and where any NaN or inf produced upstream ends up.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from mlpkit._validation import (as_float_array, as_labels, check_choice, check_positive,
+                                check_probability, check_same_rows, describe)
+
+__all__ = [
+    "identity", "identity_grad", "sigmoid", "sigmoid_grad", "tanh", "tanh_grad",
+    "relu", "relu_grad", "leaky_relu", "leaky_relu_grad", "elu", "elu_grad",
+    "softplus", "softplus_grad", "softmax", "log_softmax", "logsumexp",
+    "get_activation", "ACTIVATIONS",
+    "mse_loss", "bce_loss", "bce_with_logits_loss", "cross_entropy_loss",
+]
+
+
+def _as_z(z, name="z") -> np.ndarray:
+    # Type and dtype only (no finiteness pass): see the module docstring.
+    return as_float_array(z, name, finite=False)
+
+
+def _check_alpha(alpha, *, leaky: bool) -> float:
+    if leaky:  # leaky ReLU: a small slope for z <= 0, in [0, 1)
+        return check_probability("alpha", alpha)
+    return check_positive("alpha", alpha)  # ELU: the negative saturation value is -alpha
+
+
+# ====================================================================== activations
+
+def identity(z) -> np.ndarray:
+    """phi(z) = z, the linear neuron (linear regression's output). Returns a copy.
+
+    Parameters
+    ----------
+    z : array_like, any shape, e.g. (B, M)
+
+    Returns
+    -------
+    a : np.ndarray, same shape as z
+    """
+    return _as_z(z).copy()
+
+
+def identity_grad(z) -> np.ndarray:
+    """phi'(z) = 1 everywhere. Shape of z."""
+    return np.ones_like(_as_z(z))
+
+
+def sigmoid(z) -> np.ndarray:
+    """Logistic sigmoid phi(z) = 1 / (1 + exp(-z)), values in (0, 1).
+
+    Computed stably as 1 / (1 + e) for z >= 0 and e / (1 + e) for z < 0, with
+    e = exp(-|z|) <= 1, so exp never overflows (the naive form overflows in
+    exp(-z) for z < -88 in float32). Saturates: for |z| greater than about 5
+    the output is nearly 0 or 1 and the derivative nearly 0.
+
+    Parameters
+    ----------
+    z : array_like, any shape, e.g. (B, M)
+
+    Returns
+    -------
+    a : np.ndarray, same shape as z
+    """
+    z = _as_z(z)
+    e = np.abs(z, out=np.empty_like(z))
+    np.negative(e, out=e)
+    np.exp(e, out=e)                      # e = exp(-|z|), in (0, 1]
+    out = np.where(z >= 0, 1.0, e)        # numerator: 1 if z >= 0, exp(z) if z < 0
+    e += 1.0
+    out /= e
+    return out
+
+
+def _sigmoid_grad_from_output(a: np.ndarray) -> np.ndarray:
+    # sigma'(z) = sigma(z) (1 - sigma(z)), written with a = sigma(z) so a layer
+    # that kept its output needs no second exp. At most 1/4 (at z = 0).
+    return a * (1.0 - a)
+
+
+def sigmoid_grad(z) -> np.ndarray:
+    """sigma'(z) = sigma(z) (1 - sigma(z)); at most 0.25, near 0 when saturated. Shape of z."""
+    return _sigmoid_grad_from_output(sigmoid(z))
+
+
+def tanh(z) -> np.ndarray:
+    """tanh(z) = (e^z - e^-z) / (e^z + e^-z), values in (-1, 1), zero-centred.
+
+    tanh(z) = 2 sigmoid(2z) - 1; saturates like the sigmoid. Shape of z.
+    """
+    return np.tanh(_as_z(z))
+
+
+def _tanh_grad_from_output(a: np.ndarray) -> np.ndarray:
+    # tanh'(z) = 1 - tanh(z)^2, from a = tanh(z). At most 1 (at z = 0).
+    return 1.0 - a * a
+
+
+def tanh_grad(z) -> np.ndarray:
+    """tanh'(z) = 1 - tanh(z)^2; at most 1, near 0 when saturated. Shape of z."""
+    return _tanh_grad_from_output(tanh(z))
+
+
+def relu(z) -> np.ndarray:
+    """Rectified linear unit phi(z) = max(z, 0). Shape of z.
+
+    Its derivative is 1 for z > 0, so stacked ReLUs do not shrink the
+    gradient the way saturated sigmoids do; a unit whose z stays negative
+    gets no gradient at all and stops learning (the dying-ReLU problem).
+    """
+    return np.maximum(_as_z(z), 0)
+
+
+def _relu_mask(z: np.ndarray) -> np.ndarray:
+    # Where ReLU passes the gradient: z > 0. At z = 0 the derivative is taken
+    # as 0 (the same convention as PyTorch).
+    return z > 0
+
+
+def relu_grad(z) -> np.ndarray:
+    """relu'(z) = 1 if z > 0 else 0 (0 at z = 0, by convention). Shape of z."""
+    z = _as_z(z)
+    return _relu_mask(z).astype(z.dtype)
+
+
+def leaky_relu(z, alpha=0.01) -> np.ndarray:
+    """Leaky ReLU phi(z) = z if z > 0 else alpha z, with 0 <= alpha < 1.
+
+    The small slope alpha keeps a gradient flowing for z < 0, so units cannot
+    die. When alpha is learned it is called a parametric ReLU. Shape of z.
+    """
+    z = _as_z(z)
+    alpha = _check_alpha(alpha, leaky=True)
+    return np.where(z > 0, z, alpha * z)
+
+
+def leaky_relu_grad(z, alpha=0.01) -> np.ndarray:
+    """Derivative of leaky ReLU: 1 if z > 0 else alpha. Shape of z."""
+    z = _as_z(z)
+    alpha = _check_alpha(alpha, leaky=True)
+    return np.where(z > 0, 1.0, alpha).astype(z.dtype, copy=False)
+
+
+def elu(z, alpha=1.0) -> np.ndarray:
+    """Exponential linear unit phi(z) = z if z > 0 else alpha (exp(z) - 1), alpha > 0.
+
+    Smooth for alpha = 1, saturates at -alpha for very negative z. exp is
+    only evaluated at min(z, 0), so large positive z cannot overflow, and
+    expm1 keeps exp(z) - 1 accurate near 0. Shape of z.
+    """
+    z = _as_z(z)
+    alpha = _check_alpha(alpha, leaky=False)
+    neg = np.expm1(np.minimum(z, 0))
+    neg *= alpha
+    return np.where(z > 0, z, neg)
+
+
+def elu_grad(z, alpha=1.0) -> np.ndarray:
+    """Derivative of ELU: 1 if z > 0 else alpha exp(z). Shape of z."""
+    z = _as_z(z)
+    alpha = _check_alpha(alpha, leaky=False)
+    neg = np.exp(np.minimum(z, 0))
+    neg *= alpha
+    return np.where(z > 0, 1.0, neg)
+
+
+def softplus(z) -> np.ndarray:
+    """Softplus phi(z) = log(1 + exp(z)), a smooth ReLU; its derivative is the sigmoid.
+
+    Computed stably as max(z, 0) + log1p(exp(-|z|)): the exp argument is
+    never positive, so softplus(1000) = 1000 instead of inf. Shape of z.
+    """
+    z = _as_z(z)
+    out = np.abs(z, out=np.empty_like(z))
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.log1p(out, out=out)                # log(1 + exp(-|z|)), in (0, log 2]
+    out += np.maximum(z, 0)
+    return out
+
+
+def softplus_grad(z) -> np.ndarray:
+    """softplus'(z) = sigmoid(z). Shape of z."""
+    return sigmoid(z)
+
+
+#: name -> (phi, phi_grad), for :func:`get_activation`.
+ACTIVATIONS = {
+    "identity": (identity, identity_grad),
+    "sigmoid": (sigmoid, sigmoid_grad),
+    "tanh": (tanh, tanh_grad),
+    "relu": (relu, relu_grad),
+    "leaky_relu": (leaky_relu, leaky_relu_grad),
+    "elu": (elu, elu_grad),
+    "softplus": (softplus, softplus_grad),
+}
+
+
+def get_activation(name: str):
+    """Return ``(phi, phi_grad)`` for an activation name such as ``"relu"``.
+
+    Valid names: identity, sigmoid, tanh, relu, leaky_relu, elu, softplus.
+    (Softmax is not elementwise, so it has no ``phi_grad``; see :func:`softmax`.)
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be the name of an activation (a str), got {describe(name)}")
+    return ACTIVATIONS[check_choice("name", name, tuple(ACTIVATIONS))]
+
+
+# ====================================================================== softmax family
+
+def _check_axis(axis) -> int:
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"axis must be an int, got {describe(axis)}")
+    return int(axis)
+
+
+def _shifted_exp(z: np.ndarray, axis: int):
+    """The stable core of softmax and log-sum-exp.
+
+    Subtracting the maximum m along ``axis`` changes nothing mathematically
+    (exp(z - m) / sum exp(z - m) = exp(z) / sum exp(z)) but makes every
+    exponent <= 0, so exp cannot overflow, and the largest term is exp(0) = 1,
+    so the sum is >= 1 and its log is finite.
+
+    Returns ``(shifted, e, s, m)``: shifted = z - m, e = exp(shifted), s = sum of
+    e along axis (kept as a size-1 axis), m the maximum (kept as a size-1 axis).
+    """
+    m = np.max(z, axis=axis, keepdims=True)
+    shifted = z - m
+    e = np.exp(shifted)
+    s = np.sum(e, axis=axis, keepdims=True)
+    return shifted, e, s, m
+
+
+def softmax(z, axis=-1) -> np.ndarray:
+    """softmax(z)_k = exp(z_k) / sum_j exp(z_j) along ``axis``: positive, sums to 1.
+
+    Stable: the maximum is subtracted before exp (see the course's unit 04).
+
+    Parameters
+    ----------
+    z : array_like, e.g. logits of shape (B, C)
+    axis : int
+        The class axis (the last one by default).
+
+    Returns
+    -------
+    y_hat : np.ndarray, same shape as z; each slice along ``axis`` sums to 1.
+    """
+    z = _as_z(z)
+    axis = _check_axis(axis)
+    _, e, s, _ = _shifted_exp(z, axis)
+    e /= s
+    return e
+
+
+def log_softmax(z, axis=-1) -> np.ndarray:
+    """log softmax(z) = z - logsumexp(z), computed without forming softmax (no log(0)).
+
+    Same shape as z; entries <= 0.
+    """
+    z = _as_z(z)
+    axis = _check_axis(axis)
+    shifted, _, s, _ = _shifted_exp(z, axis)
+    shifted -= np.log(s)
+    return shifted
+
+
+def logsumexp(z, axis=-1) -> np.ndarray:
+    """log(sum_j exp(z_j)) along ``axis``, as m + log(sum_j exp(z_j - m)) with m = max z.
+
+    Parameters
+    ----------
+    z : array_like, e.g. (B, C)
+    axis : int
+
+    Returns
+    -------
+    np.ndarray
+        z's shape without ``axis``, e.g. (B,).
+    """
+    z = _as_z(z)
+    axis = _check_axis(axis)
+    _, _, s, m = _shifted_exp(z, axis)
+    out = np.log(s)
+    out += m
+    return np.squeeze(out, axis=axis)
+
+
+# ====================================================================== losses
+
+def _as_prediction(value, name, ndim=None) -> np.ndarray:
+    """A network output for a loss: numeric, the right ndim, and finite.
+
+    The finiteness check lives here rather than in every layer: the output is
+    small, and NaN or inf from anywhere upstream reaches it.
+    """
+    arr = as_float_array(value, name, ndim=ndim, finite=False)
+    if not np.all(np.isfinite(arr)):
+        try:
+            as_float_array(arr, name)  # raises the standard message
+        except ValueError as exc:
+            raise ValueError(
+                f"{exc}. If {name} comes from a model, the forward pass overflowed "
+                "(usually a too-large learning rate) or the input data holds NaN") from None
+    return arr
+
+
+def _as_target_like(y, pred, name, pred_name) -> np.ndarray:
+    """A float target with exactly the prediction's shape (no broadcasting), in its dtype."""
+    y = as_float_array(y, name, dtype=pred.dtype)
+    if y.shape != pred.shape:
+        hint = ""
+        if y.size == pred.size:
+            hint = f"; reshape it first, e.g. {name}.reshape{pred.shape}"
+        raise ValueError(f"{name} must have the same shape as {pred_name} {pred.shape} "
+                         f"(no broadcasting), got {y.shape}{hint}")
+    return y
+
+
+def _check_unit_interval(arr, name, what, hint=""):
+    if arr.size and (arr.min() < 0 or arr.max() > 1):
+        raise ValueError(f"{name} must hold {what} in [0, 1], got values from "
+                         f"{float(arr.min()):.4g} to {float(arr.max()):.4g}{hint}")
+
+
+def mse_loss(y_hat, y):
+    """Mean squared error L = mean((y_hat - y)^2) over all entries, and dL/dy_hat.
+
+    Like PyTorch's ``MSELoss``: for one example with one output,
+    L = (y_hat - y)^2; the gradient is 2 (y_hat - y) / n with n = y_hat.size.
+
+    Parameters
+    ----------
+    y_hat : array_like, shape (B,) or (B, M)
+        Predictions.
+    y : array_like, exactly the shape of ``y_hat`` (a (B,) target for a
+        (B, 1) prediction is an error, not a silent broadcast to (B, B)).
+
+    Returns
+    -------
+    loss : float
+    grad : np.ndarray, shape of y_hat
+    """
+    y_hat = _as_prediction(y_hat, "y_hat", ndim=(1, 2))
+    y = _as_target_like(y, y_hat, "y", "y_hat")
+    diff = y_hat - y
+    n = diff.size
+    loss = float(np.vdot(diff, diff)) / n   # vdot: the sum of squares without a temporary
+    diff *= 2.0 / n
+    return loss, diff
+
+
+# log(p) is clamped at -100 (as PyTorch's BCELoss does): a probability of
+# exactly 0 or 1 is a legitimate output in float32 (sigmoid(-104) == 0), and
+# clamping keeps the loss finite, avoids 0 * log(0) = nan, and is documented
+# rather than hidden.
+_BCE_LOG_CLAMP = -100.0
+# The derivative (p - y) / (p (1 - p)) divides by at most this much less.
+_BCE_GRAD_EPS = 1e-12
+
+
+def bce_loss(p, y):
+    """Binary cross-entropy from probabilities, and dL/dp.
+
+    L = -mean(y log p + (1 - y) log(1 - p)) over all entries: the negative
+    log-likelihood of Bernoulli targets y in [0, 1] under predicted
+    probabilities p = P(y = 1).
+
+    Stability: each log is clamped at -100, so p = 0 or p = 1 gives a large
+    finite loss rather than inf or nan; the gradient
+    dL/dp = (p - y) / (p (1 - p)) / n divides by max(p (1 - p), 1e-12).
+    Prefer :func:`bce_with_logits_loss` on the logit z: it is exact where this
+    one has to clamp, and its gradient is simply (sigmoid(z) - y) / n.
+
+    Parameters
+    ----------
+    p : array_like, shape (B,) or (B, 1), probabilities in [0, 1]
+    y : array_like, same shape as p, targets in [0, 1] (usually 0 or 1)
+
+    Returns
+    -------
+    loss : float
+    grad : np.ndarray, shape of p
+    """
+    p = _as_prediction(p, "p", ndim=(1, 2))
+    _check_unit_interval(p, "p", "probabilities",
+                         "; to pass logits use bce_with_logits_loss(z, y)")
+    y = _as_target_like(y, p, "y", "p")
+    _check_unit_interval(y, "y", "targets", " (use 0/1 labels, not -1/+1)")
+    with np.errstate(divide="ignore"):     # log(0) = -inf is clamped on the next line
+        log_p = np.log(p)
+        log_1mp = np.log1p(-p)             # log(1 - p), accurate for small p
+    np.maximum(log_p, _BCE_LOG_CLAMP, out=log_p)
+    np.maximum(log_1mp, _BCE_LOG_CLAMP, out=log_1mp)
+    n = p.size
+    loss = -float(np.vdot(y, log_p) + np.vdot(1.0 - y, log_1mp)) / n
+    grad = p - y
+    grad /= np.maximum(p * (1.0 - p), _BCE_GRAD_EPS)
+    grad /= n
+    return loss, grad
+
+
+def bce_with_logits_loss(z, y):
+    """Binary cross-entropy from logits z (p = sigmoid(z)), and dL/dz.
+
+    L = mean(softplus(z) - y z), which equals
+    -mean(y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))) but is stable for
+    any z (softplus never overflows). The gradient is the simple
+    dL/dz = (sigmoid(z) - y) / n with n = z.size, the same form as softmax
+    with cross-entropy: prediction minus target.
+
+    Parameters
+    ----------
+    z : array_like, shape (B,) or (B, 1), logits (any real numbers)
+    y : array_like, same shape as z, targets in [0, 1]
+
+    Returns
+    -------
+    loss : float
+    grad : np.ndarray, shape of z
+    """
+    z = _as_prediction(z, "z", ndim=(1, 2))
+    y = _as_target_like(y, z, "y", "z")
+    _check_unit_interval(y, "y", "targets", " (use 0/1 labels, not -1/+1)")
+    n = z.size
+    loss = (float(np.sum(softplus(z))) - float(np.vdot(y, z))) / n
+    grad = sigmoid(z)
+    grad -= y
+    grad /= n
+    return loss, grad
+
+
+def cross_entropy_loss(z, y):
+    """Categorical cross-entropy of softmax(z), fused with the softmax, and dL/dz.
+
+    L = -(1/B) sum_i sum_k y_ik log softmax(z_i)_k; with integer labels this is
+    the mean of -log softmax(z_i)[y_i]. Fusing softmax and cross-entropy gives
+    the clean gradient dL/dz = (softmax(z) - y_onehot) / B and avoids log(0):
+    log softmax is computed as (z - max) - log(sum exp(z - max)), finite even
+    for logits of +-1000.
+
+    Parameters
+    ----------
+    z : array_like, shape (B, C)
+        Logits (the last Linear layer's output, before any softmax).
+    y : array_like
+        Integer class labels of shape (B,) with values in 0..C-1, or one-hot
+        rows (or class probabilities) of shape (B, C), each row summing to 1.
+
+    Returns
+    -------
+    loss : float
+    grad : np.ndarray, shape (B, C)
+    """
+    z = _as_prediction(z, "z", ndim=2)
+    B, C = z.shape
+    try:
+        y_arr = np.asarray(y)
+    except ValueError:  # ragged nested lists
+        raise TypeError(f"y must be integer labels of shape (B,) or one-hot rows of shape "
+                        f"(B, C), got {describe(y)} with rows of different lengths") from None
+    if y_arr.ndim == 2 and y_arr.shape != z.shape:
+        raise ValueError(f"y must be integer labels of shape (B,) = ({B},) or one-hot rows of "
+                         f"shape (B, C) = {z.shape}, got shape {y_arr.shape}")
+    shifted, e, s, _ = _shifted_exp(z, axis=1)
+    grad = e
+    grad /= s                                          # softmax(z) = y_hat
+    if y_arr.ndim == 2:
+        y_arr = as_float_array(y_arr, "y", dtype=z.dtype)
+        row_sums = y_arr.sum(axis=1, dtype=np.float64)
+        if y_arr.min() < 0 or not np.allclose(row_sums, 1.0, atol=1e-4):
+            raise ValueError("y must hold one-hot rows (or class probabilities), non-negative "
+                             "and each row summing to 1, got entries from "
+                             f"{float(y_arr.min()):.4g} to {float(y_arr.max()):.4g} and row sums "
+                             f"from {row_sums.min():.4g} to {row_sums.max():.4g}")
+        shifted -= np.log(s)                           # log softmax(z)
+        loss = -float(np.vdot(y_arr, shifted)) / B
+        grad -= y_arr
+    else:
+        labels = as_labels(y_arr, "y", num_classes=C)
+        check_same_rows(z, labels, "z", "y")
+        rows = np.arange(B)
+        log_p = shifted[rows, labels] - np.log(s[:, 0])   # log softmax(z)[i, y_i]
+        loss = -float(np.sum(log_p)) / B
+        grad[rows, labels] -= 1.0
+    grad /= B
+    return loss, grad
