@@ -1,0 +1,351 @@
+"""``mlpkit grade UNIT``: autograde every submission, write feedback and a grades CSV.
+
+Submissions are read from ``submitted/<student>/<unit>/<unit>.ipynb`` (the
+layout nbgrader's ``collect`` and ``zip_collect`` produce) and never modified.
+Each student is graded on their own, so one broken submission (not a
+notebook, no notebook, a kernel that dies) is marked ``failed`` with its
+reason and the others are graded as usual:
+
+1. the gradebook learns the unit from solutions/ (generate_assignment into a
+   temporary folder: exercises/ is not touched);
+2. a roster, when given, is imported (``--roster roster.csv`` with columns
+   id,first_name,last_name,email); students found under submitted/ are added;
+3. per student: ``autograde`` (a fresh kernel, every cell limited to
+   ``--timeout`` seconds, ``NBGRADER_EXECUTION=autograde`` set in the kernel),
+   then ``generate_feedback`` (``feedback/<student>/<unit>/<unit>.html``);
+4. ``grades_<unit>.csv``: student_id, first_name, last_name, email, score,
+   max_score, status (graded / failed / missing) and reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .paths import course_root
+
+HELP = "autograde submitted/<student>/UNIT/, write feedback/ and grades_UNIT.csv"
+DEFAULT_TIMEOUT = 120
+ROSTER_COLUMNS = ("id", "first_name", "last_name", "email")
+
+
+def add_arguments(parser):
+    parser.add_argument("unit", help="the unit to grade, e.g. 01_neuron")
+    parser.add_argument(
+        "--roster",
+        default=None,
+        metavar="CSV",
+        help="import students first from a CSV with columns id,first_name,last_name,email "
+        "(as `nbgrader db student import`)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help=f"limit for each cell of a submission (default: nbgrader_config.py's "
+        f"Execute.timeout, else {DEFAULT_TIMEOUT})",
+    )
+    parser.add_argument(
+        "--output",
+        default=None,
+        metavar="CSV",
+        help="where to write the grades (default: grades_UNIT.csv in the course folder)",
+    )
+    parser.add_argument("--course", default=None, help="course folder (default: found from here)")
+
+
+@dataclass
+class Outcome:
+    student: str
+    status: str = "graded"  # graded / failed / missing
+    reasons: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    score: float | None = None
+
+
+# ---------------------------------------------------------------- roster
+
+
+def read_roster(path: Path) -> list[dict]:
+    """Rows of a roster CSV; ``id`` is required, the other columns optional."""
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        if "id" not in header:
+            raise ValueError(
+                f"roster {path} must have a header with an 'id' column "
+                f"(columns: {','.join(ROSTER_COLUMNS)}), got {header}"
+            )
+        unknown = sorted(set(header) - set(ROSTER_COLUMNS))
+        if unknown:
+            raise ValueError(
+                f"roster {path} columns must be among {','.join(ROSTER_COLUMNS)}, "
+                f"got unknown {unknown}"
+            )
+        rows = []
+        for line, row in enumerate(reader, start=2):
+            row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+            if not row.get("id"):
+                if any(row.values()):
+                    raise ValueError(f"roster {path}, line {line}: the id is empty")
+                continue
+            rows.append(row)
+        return rows
+
+
+def import_roster(db_url: str, rows: list[dict]) -> None:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gb:
+        for row in rows:
+            details = {k: row[k] or None for k in ("first_name", "last_name", "email") if k in row}
+            gb.update_or_create_student(row["id"], **details)
+
+
+# ---------------------------------------------------------------- one student
+
+
+def _precheck(folder: Path, expected: list[str]) -> str | None:
+    """Why this submission cannot be graded at all, or None."""
+    import nbformat
+
+    present = sorted(p.name for p in folder.glob("*.ipynb"))
+    for name in expected:
+        path = folder / name
+        if not path.is_file():
+            found = f" (found: {', '.join(present)})" if present else " (no notebook at all)"
+            return f"missing notebook {name}{found}"
+        try:
+            nbformat.read(path, as_version=4)
+        except Exception as exc:  # noqa: BLE001 - anything unreadable fails this student only
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            return f"{name} is not a valid notebook ({type(exc).__name__}: {first[:160]})"
+    return None
+
+
+def _execution_notes(folder: Path) -> list[str]:
+    """Cells that hit the time limit, read from the autograded notebooks."""
+    import nbformat
+
+    notes = []
+    for path in sorted(folder.glob("*.ipynb")):
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:  # noqa: BLE001, S112 - unreadable: no notes, the score says enough
+            continue
+        for index, cell in enumerate(nb.cells):
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
+                    gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                    notes.append(f"{gid or f'cell {index}'} timed out")
+                    break
+    return notes
+
+
+def grade_one(
+    cfg, unit: str, student: str, folders: dict, root: Path, expected: list[str]
+) -> Outcome:
+    from nbgrader.converters import Autograde, GenerateFeedback
+
+    from . import _nbgrader as nbg
+
+    outcome = Outcome(student)
+    start = time.monotonic()
+    problem = _precheck(root / folders["submitted"] / student / unit, expected)
+    if problem:
+        outcome.status, outcome.reasons = "failed", [problem]
+    else:
+        result = nbg.run_converter(Autograde, cfg, assignment_id=unit, student_id=student)
+        if not result.success:
+            outcome.status = "failed"
+            outcome.reasons = [f"autograde failed: {_explain(result)}"]
+        else:
+            outcome.reasons.extend(_execution_notes(root / folders["autograded"] / student / unit))
+            feedback = nbg.run_converter(
+                GenerateFeedback, cfg, assignment_id=unit, student_id=student
+            )
+            missing = [
+                n
+                for n in expected
+                if not (root / folders["feedback"] / student / unit / n)
+                .with_suffix(".html")
+                .is_file()
+            ]
+            if not feedback.success or missing:
+                outcome.reasons.append(
+                    f"no feedback: {feedback.reason() if not feedback.success else missing}"
+                )
+    outcome.seconds = time.monotonic() - start
+    return outcome
+
+
+def _explain(result) -> str:
+    text = result.error + result.log
+    if "DeadKernelError" in text or "Kernel died" in text:
+        return "the kernel died while running the notebook (os._exit, a crash, or out of memory)"
+    if "UnresponsiveKernelError" in text or ("TimeoutError" in text and "kernel" in text.lower()):
+        return "the kernel stopped responding"
+    return result.reason()
+
+
+# ---------------------------------------------------------------- the command
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def run(args) -> int:
+    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+
+    from . import _nbgrader as nbg
+
+    root = course_root(args.course)
+    cfg = nbg.load_config(root)
+    unit = nbg.resolve_units(root, cfg, args.unit)[0]
+    folders = nbg.folders(cfg)
+    if args.timeout is not None:
+        if args.timeout <= 0:
+            raise ValueError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+        cfg.Execute.timeout = args.timeout
+    elif not isinstance(cfg.Execute.get("timeout"), int) or cfg.Execute.get("timeout") <= 0:
+        cfg.Execute.timeout = DEFAULT_TIMEOUT  # never unlimited
+    roster = read_roster(Path(args.roster)) if args.roster else []
+    db_url = CourseDirectory(config=cfg).db_url
+    expected = [p.name for p in nbg.unit_notebooks(root / folders["source"] / unit)]
+
+    submitted = root / folders["submitted"]
+    students = (
+        sorted(
+            p.name
+            for p in submitted.iterdir()
+            if p.is_dir() and (p / unit).is_dir() and not p.name.startswith(".")
+        )
+        if submitted.is_dir()
+        else []
+    )
+    print(
+        f"mlpkit grade {unit}: {len(students)} submission(s) in "
+        f"{folders['submitted']}/<student>/{unit}/, {cfg.Execute.timeout} s per cell",
+        flush=True,
+    )
+    if not students:
+        print(
+            f"  nothing to grade: put each student's notebook in "
+            f"{folders['submitted']}/<student id>/{unit}/{(expected or [unit + '.ipynb'])[0]}"
+            " (nbgrader's collect/zip_collect layout)",
+            flush=True,
+        )
+
+    outcomes: list[Outcome] = []
+    with nbg.grading_environment():
+        with tempfile.TemporaryDirectory(prefix="mlpkit-grade-") as tmp:
+            gcfg = nbg.copy_config(cfg)
+            gcfg.CourseDirectory.release_directory = tmp  # the gradebook only: exercises/ untouched
+            result = nbg.run_converter(GenerateAssignment, gcfg, assignment_id=unit)
+        if not result.success:
+            print(
+                f"mlpkit grade: could not record {unit} in the gradebook: "
+                f"{result.reason()}\n{result.log}",
+                file=sys.stderr,
+            )
+            return 1
+        if roster:
+            import_roster(db_url, roster)
+            print(f"  roster: {len(roster)} student(s) imported from {args.roster}")
+        with Gradebook(db_url) as gb:  # everyone who submitted is a student, even if not gradable
+            known = {s.id for s in gb.students}
+            for student in students:
+                if student not in known:
+                    gb.update_or_create_student(student)
+        if roster:
+            strangers = sorted(set(students) - {row["id"] for row in roster})
+            if strangers:
+                print(f"  note: not in the roster, added: {', '.join(strangers)}")
+        for number, student in enumerate(students, start=1):
+            print(f"  [{number}/{len(students)}] {student} ...", end=" ", flush=True)
+            outcome = grade_one(cfg, unit, student, folders, root, expected)
+            outcomes.append(outcome)
+            print(f"{outcome.status} ({outcome.seconds:.1f} s)", flush=True)
+
+    # scores from the gradebook
+    rows = []
+    with Gradebook(db_url) as gb:
+        max_score = gb.find_assignment(unit).max_score
+        by_id = {o.student: o for o in outcomes}
+        everyone = sorted({s.id for s in gb.students} | set(by_id))
+        for sid in everyone:
+            student = gb.find_student(sid)
+            outcome = by_id.get(sid) or Outcome(
+                sid, "missing", [f"no {folders['submitted']}/{sid}/{unit}/"]
+            )
+            if outcome.status == "graded":
+                try:
+                    submission = gb.find_submission(unit, sid)
+                    outcome.score = submission.score
+                    if submission.needs_manual_grade:
+                        outcome.reasons.append("needs manual grading (nbgrader formgrader)")
+                except MissingEntry:
+                    outcome.status, outcome.reasons = "failed", ["no grades recorded"]
+            rows.append(
+                {
+                    "student_id": sid,
+                    "first_name": student.first_name or "",
+                    "last_name": student.last_name or "",
+                    "email": student.email or "",
+                    "score": "" if outcome.score is None else f"{outcome.score:g}",
+                    "max_score": f"{max_score:g}",
+                    "status": outcome.status,
+                    "reason": "; ".join(outcome.reasons),
+                }
+            )
+
+    out_path = Path(args.output) if args.output else root / f"grades_{unit}.csv"
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(out_path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(
+            fh,
+            fieldnames=list(rows[0])
+            if rows
+            else [
+                "student_id",
+                "first_name",
+                "last_name",
+                "email",
+                "score",
+                "max_score",
+                "status",
+                "reason",
+            ],
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+
+    if rows:
+        table = [["student", "score", "status", "reason"]]
+        for r in rows:
+            score = f"{r['score']} / {r['max_score']}" if r["score"] != "" else "-"
+            table.append([r["student_id"], score, r["status"], r["reason"]])
+        print(_table(table))
+    counts = {s: sum(r["status"] == s for r in rows) for s in ("graded", "failed", "missing")}
+    print(
+        f"mlpkit grade {unit}: {counts['graded']} graded, {counts['failed']} failed, "
+        f"{counts['missing']} missing. Grades: {_shown(out_path, root)}; feedback: "
+        f"{folders['feedback']}/<student>/{unit}/"
+    )
+    return 0
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,303 @@
+"""``mlpkit release``: regenerate the student notebooks (exercises/) from solutions/.
+
+For each unit, nbgrader's ``generate_assignment`` turns the instructor notebook
+``solutions/<unit>/<unit>.ipynb`` into the student notebook
+``exercises/<unit>/<unit>.ipynb``. The work happens in a temporary folder:
+
+1. the instructor notebooks are linted (a solution or hidden-test marker
+   nbgrader would miss or refuse);
+2. nbgrader generates the student version (no gradebook is written);
+3. each student notebook is made reproducible (no outputs, no execution counts,
+   no run-time metadata, cell ids from the instructor notebook), so two
+   releases are byte-for-byte identical;
+4. each student notebook is checked for leaks: any solution or hidden-test
+   marker (in any spelling), the code of any solution region, the code of any
+   hidden test. One leak and nothing is written: the command names the file
+   and the cell, and exits 1.
+
+Only then are the files copied into exercises/. ``--check`` stops before
+copying and compares instead (exit 1, with a summary, when out of sync).
+"""
+
+from __future__ import annotations
+
+import difflib
+import filecmp
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from .paths import course_root
+
+HELP = "regenerate exercises/ (the student notebooks) from solutions/ with nbgrader"
+
+_SKIP = {".ipynb_checkpoints", "__pycache__", ".DS_Store"}
+
+
+def add_arguments(parser):
+    parser.add_argument(
+        "unit",
+        nargs="?",
+        default=None,
+        help="the unit to release, e.g. 01_neuron (default: every unit in solutions/)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="regenerate into a temporary folder and compare with exercises/ "
+        "without writing; exit 1 (with a summary) when out of sync",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="also delete files in exercises/UNIT/ that the release does not produce "
+        "(without it the command refuses and lists them)",
+    )
+    parser.add_argument("--course", default=None, help="course folder (default: found from here)")
+
+
+# ---------------------------------------------------------------- building
+
+
+def _files(folder: Path) -> dict[str, Path]:
+    if not folder.is_dir():
+        return {}
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if path.is_file() and not _SKIP.intersection(rel.parts):
+            out[rel.as_posix()] = path
+    return out
+
+
+def _summary(nb_path: Path) -> str:
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    grades = [
+        c["metadata"]["nbgrader"]
+        for c in nb.get("cells", [])
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+    ]
+    points = sum(float(g.get("points", 0)) for g in grades)
+    return f"{len(grades)} graded cell(s), {points:g} point(s)"
+
+
+def build(root: Path, cfg, units: list[str], workdir: Path) -> tuple[Path, list[str]]:
+    """Generate the student version of ``units`` under ``workdir``.
+
+    Returns ``(release_folder, problems)``; ``release_folder/<unit>/`` holds
+    the finished files. ``problems`` (leaks, nbgrader errors) is empty when the
+    release may be written.
+    """
+    import nbformat
+    from nbgrader.converters import GenerateAssignment
+
+    from . import _nbgrader as nbg
+
+    names = nbg.folders(cfg)
+    tmp_root = workdir / "course"
+    problems: list[str] = []
+    for unit in units:
+        shutil.copytree(
+            root / names["source"] / unit,
+            tmp_root / names["source"] / unit,
+            ignore=shutil.ignore_patterns(*_SKIP),
+        )
+        for nb_path in nbg.unit_notebooks(tmp_root / names["source"] / unit):
+            rel = f"{names['source']}/{unit}/{nb_path.name}"
+            try:
+                nb = nbformat.read(nb_path, as_version=4)
+            except Exception as exc:  # noqa: BLE001 - any unreadable notebook is reported
+                problems.append(f"{rel}: not a readable notebook ({exc.__class__.__name__}: {exc})")
+                continue
+            for issue in nbg.lint_instructor_notebook(nb, cfg):
+                problems.append(f"{rel}, {issue}")
+    if problems:
+        return tmp_root / names["release"], problems
+
+    tcfg = nbg.copy_config(cfg)
+    tcfg.CourseDirectory.root = str(tmp_root)
+    tcfg.GenerateAssignment.no_database = True  # nbgrader's --no-db: no gradebook, ...
+    tcfg.SaveCells.enabled = False  # ... and no cells saved into one
+    for unit in units:
+        result = nbg.run_converter(GenerateAssignment, tcfg, assignment_id=unit)
+        if not result.success:
+            log_tail = "\n".join("      " + ln for ln in result.log.strip().splitlines()[-8:])
+            problems.append(
+                f"nbgrader generate_assignment {unit} failed: {result.reason()}"
+                + (f"\n    nbgrader's log (last lines):\n{log_tail}" if log_tail else "")
+            )
+            continue
+        for src in nbg.unit_notebooks(tmp_root / names["source"] / unit):
+            out = tmp_root / names["release"] / unit / src.name
+            rel = f"{names['release']}/{unit}/{src.name}"
+            if not out.is_file():
+                problems.append(f"{rel}: nbgrader did not produce it")
+                continue
+            nbg.normalise_student_notebook(out, src)
+            leaks = nbg.find_leaks(
+                nbformat.read(out, as_version=4), nbformat.read(src, as_version=4), cfg
+            )
+            problems.extend(f"{rel}, {leak}" for leak in leaks)
+    return tmp_root / names["release"], problems
+
+
+# ---------------------------------------------------------------- comparing
+
+
+def _cell_diff(new: Path, old: Path) -> list[str]:
+    """Which cells differ between two notebooks, one line each."""
+    try:
+        a = json.loads(old.read_text(encoding="utf-8")).get("cells", [])
+        b = json.loads(new.read_text(encoding="utf-8")).get("cells", [])
+    except (ValueError, UnicodeDecodeError):
+        return ["      (the committed file is not valid notebook JSON)"]
+    lines = []
+    if len(a) != len(b):
+        lines.append(f"      {len(a)} cells committed, {len(b)} generated")
+    for i, (ca, cb) in enumerate(zip(a, b)):
+        if ca != cb:
+            gid = cb.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            name = f"cell {i}" + (f" (grade_id {gid!r})" if gid else f" (id {cb.get('id')!r})")
+            what = [k for k in sorted(set(ca) | set(cb)) if ca.get(k) != cb.get(k)]
+            lines.append(f"      {name}: {', '.join(what)} changed")
+    if not lines:  # same cells: the notebook metadata or the formatting differs
+        diff = list(
+            difflib.unified_diff(
+                old.read_text(encoding="utf-8").splitlines(),
+                new.read_text(encoding="utf-8").splitlines(),
+                "committed",
+                "generated",
+                lineterm="",
+                n=1,
+            )
+        )
+        lines.extend("      " + ln for ln in diff[:12])
+    return lines
+
+
+def compare(built: Path, exercises: Path, units: list[str]) -> list[str]:
+    out = []
+    for unit in units:
+        new, old = _files(built / unit), _files(exercises / unit)
+        for rel in sorted(set(new) | set(old)):
+            shown = f"{exercises.name}/{unit}/{rel}"
+            if rel not in old:
+                out.append(f"  {shown}: missing (not committed yet)")
+            elif rel not in new:
+                out.append(f"  {shown}: not produced by the release (stale?)")
+            elif not filecmp.cmp(new[rel], old[rel], shallow=False):
+                out.append(f"  {shown}: differs")
+                if rel.endswith(".ipynb"):
+                    out.extend(_cell_diff(new[rel], old[rel]))
+    return out
+
+
+# ---------------------------------------------------------------- the command
+
+
+def run(args) -> int:
+    from . import _nbgrader as nbg
+
+    root = course_root(args.course)
+    cfg = nbg.load_config(root)
+    units = nbg.resolve_units(root, cfg, args.unit)
+    names = nbg.folders(cfg)
+    exercises = root / names["release"]
+    print(
+        f"mlpkit release: {'checking' if args.check else 'releasing'} "
+        f"{', '.join(units)} ({names['source']}/ -> {names['release']}/)",
+        flush=True,
+    )
+
+    with tempfile.TemporaryDirectory(prefix="mlpkit-release-") as tmp:
+        built, problems = build(root, cfg, units, Path(tmp))
+        if problems:
+            print("mlpkit release: REFUSED, nothing was written:", file=sys.stderr)
+            for line in problems:
+                print(f"  {line}", file=sys.stderr)
+            print(
+                "Fix the instructor notebook in solutions/ and run `mlpkit release` again.",
+                file=sys.stderr,
+            )
+            return 1
+
+        stale = []
+        if args.unit is None and exercises.is_dir():
+            stale = sorted(
+                p.name
+                for p in exercises.iterdir()
+                if p.is_dir() and p.name not in units and p.name not in _SKIP
+            )
+
+        if args.check:
+            diffs = compare(built, exercises, units)
+            diffs += [
+                f"  {names['release']}/{s}/: no {names['source']}/{s}/ to generate it from "
+                f"(remove it with `git rm -r {names['release']}/{s}`)"
+                for s in stale
+            ]
+            if diffs:
+                print(
+                    f"mlpkit release --check: {names['release']}/ is OUT OF SYNC with "
+                    f"{names['source']}/:",
+                    file=sys.stderr,
+                )
+                for line in diffs:
+                    print(line, file=sys.stderr)
+                print(
+                    "Run `mlpkit release` (or `make release`) and commit the result.",
+                    file=sys.stderr,
+                )
+                return 1
+            print(
+                f"mlpkit release --check: {names['release']}/ is in sync with {names['source']}/ "
+                f"({len(units)} unit(s), no solution leaked)."
+            )
+            return 0
+
+        # refuse before writing anything if a unit folder holds files we would delete
+        extras = {
+            unit: sorted(set(_files(exercises / unit)) - set(_files(built / unit)))
+            for unit in units
+        }
+        if any(extras.values()) and not args.force:
+            print(
+                "mlpkit release: REFUSED, nothing was written. These files are in "
+                f"{names['release']}/ but not produced from {names['source']}/:",
+                file=sys.stderr,
+            )
+            for unit, rels in extras.items():
+                for rel in rels:
+                    print(f"  {names['release']}/{unit}/{rel}", file=sys.stderr)
+            print(
+                f"Move them to {names['source']}/<unit>/ (so they are released), or rerun with "
+                "--force to delete them.",
+                file=sys.stderr,
+            )
+            return 1
+
+        for unit in units:
+            dest = exercises / unit
+            for rel, path in _files(built / unit).items():
+                target = dest / rel
+                if target.is_file() and filecmp.cmp(path, target, shallow=False):
+                    state = "unchanged"
+                else:
+                    state = "updated" if target.exists() else "new"
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, target)
+                detail = f"  ({_summary(target)})" if rel.endswith(".ipynb") else ""
+                print(f"  {names['release']}/{unit}/{rel}: {state}{detail}")
+            for rel in extras[unit]:
+                (dest / rel).unlink()
+                print(f"  {names['release']}/{unit}/{rel}: deleted (--force)")
+        for s in stale:
+            print(
+                f"  warning: {names['release']}/{s}/ has no {names['source']}/{s}/; left as is "
+                f"(remove it with `git rm -r {names['release']}/{s}`)",
+                file=sys.stderr,
+            )
+    print(f"mlpkit release: {len(units)} unit(s) released; no solution or hidden test leaked.")
+    return 0

@@ -1,0 +1,170 @@
+"""Helpers for the instructor-pipeline tests (release, grading, slides, notebooks).
+
+The pipeline tests run the real ``mlpkit`` command in a subprocess, the way a
+teacher does, on a temporary course folder: a copy of the repository's
+``nbgrader_config.py`` plus the units under test (the small fixture unit in
+``tests/fixtures/course/``, and the real units present in ``solutions/``).
+They never write into the repository.
+
+(A module of its own, not conftest.py: tests/browser/ has a conftest.py too,
+and ``from conftest import ...`` would find whichever was imported last.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE_COURSE = REPO / "tests" / "fixtures" / "course"
+FIXTURE_UNIT = "00_fixture"
+
+
+def real_units() -> list[str]:
+    """The units in the repository's solutions/ (each a folder with its notebook)."""
+    source = REPO / "solutions"
+    if not source.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in source.iterdir()
+        if p.is_dir() and not p.name.startswith((".", "_")) and (p / f"{p.name}.ipynb").is_file()
+    )
+
+
+def subprocess_env() -> dict:
+    """The environment for subprocesses: kernels inline, from this Python, no grading flag."""
+    from mlpkit.course._kernel_env import kernel_env
+
+    env = kernel_env()
+    env.pop("NBGRADER_EXECUTION", None)
+    env.pop("NBGRADER_VALIDATING", None)
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
+def run_mlpkit(*args, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """``mlpkit ARGS`` in a subprocess (as a teacher runs it); output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "mlpkit.cli", *map(str, args)],
+        check=False,
+        cwd=cwd or REPO,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+    )
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args) -> CliResult:
+    """``mlpkit ARGS`` in this process (no interpreter start-up: for commands that start
+    no kernel, e.g. release); stdout and stderr captured."""
+    from mlpkit.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse
+            code = exc.code if isinstance(exc.code, int) else 2
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def make_course(
+    root: Path, units: list[str], *, source: Path = REPO, lectures: bool = False
+) -> Path:
+    """A course folder at ``root``: the repo's nbgrader_config.py + ``units`` from ``source``."""
+    (root / "solutions").mkdir(parents=True, exist_ok=True)
+    (root / "lectures").mkdir(exist_ok=True)
+    shutil.copy2(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    for unit in units:
+        shutil.copytree(
+            source / "solutions" / unit,
+            root / "solutions" / unit,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+        )
+    if lectures:
+        shutil.copytree(
+            source / "lectures",
+            root / "lectures",
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+        )
+    return root
+
+
+def tree_hash(folder: Path) -> dict[str, str]:
+    """{relative path: sha256} of every file under ``folder`` (plus its mode)."""
+    out = {}
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file():
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            out[path.relative_to(folder).as_posix()] = f"{digest} {oct(path.stat().st_mode)}"
+    return out
+
+
+# ---------------------------------------------------------------- submissions
+
+
+def _strip_markers(source: str) -> str:
+    return "\n".join(
+        line
+        for line in source.split("\n")
+        if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line
+    )
+
+
+def solution_sources(instructor_nb) -> dict[str, str]:
+    """{grade_id: what a student who got it right would have written} per solution cell."""
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: _strip_markers(cell.source)
+        for cell in instructor_nb.cells
+        if cell.get("metadata", {}).get("nbgrader", {}).get("solution")
+    }
+
+
+def write_submission(course: Path, unit: str, student: str, nb) -> Path:
+    folder = course / "submitted" / student / unit
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{unit}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def make_submission(course: Path, unit: str, student: str, answers: dict[str, str | None]) -> Path:
+    """A student's notebook: the released one with solution cells filled in.
+
+    ``answers`` maps a solution cell's grade_id to its new source; a grade_id
+    mapped to ``None`` (or absent when ``answers`` has the key ``"*"`` set to
+    None) keeps the released stub. Other solution cells get the instructor's
+    solution.
+    """
+    student_nb = nbformat.read(course / "exercises" / unit / f"{unit}.ipynb", as_version=4)
+    solutions = solution_sources(
+        nbformat.read(course / "solutions" / unit / f"{unit}.ipynb", as_version=4)
+    )
+    for cell in student_nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not meta.get("solution"):
+            continue
+        gid = meta["grade_id"]
+        answer = answers.get(gid, answers.get("*", solutions[gid]))
+        if answer is not None:
+            cell.source = answer
+    return write_submission(course, unit, student, student_nb)
