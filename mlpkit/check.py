@@ -46,6 +46,7 @@ def _approx(a, b, rtol, atol) -> bool:
 
 
 def _fail(what: str, expected, got, hint: str | None) -> None:
+    __tracebackhide__ = True  # IPython and pytest hide this frame: the hint is what matters
     lines = [f"✗ {what} is not right yet.",
              f"  expected: {_fmt(expected)}",
              f"  got:      {_fmt(got)}"]
@@ -71,6 +72,7 @@ def close(actual, expected, *, name: str = "your answer", rtol: float = 1e-5,
         ``{description: wrong_value}`` for common mistakes; when ``actual``
         matches one, the message names it (e.g. "the factor 2 is missing").
     """
+    __tracebackhide__ = True  # IPython and pytest hide this frame: the hint is what matters
     if actual is None:
         _fail(name, expected, actual,
               "your function returned None: did you forget the `return` statement?")
@@ -96,6 +98,7 @@ def close(actual, expected, *, name: str = "your answer", rtol: float = 1e-5,
 
 def shape(actual, expected_shape: tuple, *, name: str = "your answer", hint: str | None = None) -> None:
     """Check that ``actual`` is an array of exactly ``expected_shape``."""
+    __tracebackhide__ = True  # IPython and pytest hide this frame: the hint is what matters
     got = np.shape(actual)
     if tuple(got) != tuple(expected_shape):
         raise CheckFailed(
@@ -105,12 +108,14 @@ def shape(actual, expected_shape: tuple, *, name: str = "your answer", hint: str
 
 def true(condition, message: str, *, hint: str | None = None) -> None:
     """Check an invariant (e.g. "probabilities sum to 1"); ``message`` says what failed."""
+    __tracebackhide__ = True  # IPython and pytest hide this frame: the hint is what matters
     if not bool(condition):
         raise CheckFailed(f"✗ {message}" + (f"\n  hint:     {hint}" if hint else ""))
 
 
 def raises(func, exception=Exception, *, name: str = "your function", hint: str | None = None):
     """Check that calling ``func()`` raises ``exception``."""
+    __tracebackhide__ = True  # IPython and pytest hide this frame: the hint is what matters
     try:
         func()
     except exception:
