@@ -11,20 +11,35 @@ reject the common wrong ones with a message that teaches::
 Cells run in order in one namespace, as a kernel would run them; a solution
 cell whose ``grade_id`` (or a function it defines) is named in ``overrides``
 is replaced by the given source. Nothing here starts a kernel, so it is fast.
+
+Also the helpers every unit's exercise tests share (``tests/test_exercises.py``
+and ``tests/test_unitNN_exercises.py``): where a unit's notebooks live, the
+answer fixtures in ``tests/answers/unitNN.py`` (:func:`answer_modules`), the
+:class:`WrongAnswer` record and :func:`function_source` that write them, and
+:func:`run_quietly`, :func:`student_stubs`, :func:`solution_functions`,
+:func:`score`.
 """
 from __future__ import annotations
 
 import ast
 import contextlib
+import importlib
 import io
 import os
+import pkgutil
+import re
+import sys
 import traceback
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
 REPO = Path(__file__).resolve().parents[1]
+SOLUTIONS = REPO / "solutions"
+LECTURES = REPO / "lectures"
+ANSWERS = Path(__file__).resolve().parent / "answers"   # one fixture module per unit
 
 
 @dataclass
@@ -98,3 +113,95 @@ def run_exercise(notebook, overrides: dict[str, str] | None = None) -> dict[str,
         else:
             os.environ["NBGRADER_EXECUTION"] = old_env
     return results
+
+
+# --------------------------------------------------------------------------- units, answer fixtures
+
+@dataclass(frozen=True)
+class WrongAnswer:
+    """A typical wrong answer, and the teaching message the hidden tests must give for it."""
+
+    id: str        # short name, used in the pytest id (``<unit>-<id>``)
+    function: str  # the answer cell it replaces (the function it defines)
+    source: str    # what the student wrote: a complete cell
+    cell: str      # grade_id of the test cell that must fail
+    keyword: str   # a phrase the failure message must contain (the teaching hint)
+
+
+def function_source(signature: str, *body: str) -> str:
+    """A cell's source defining ``def <signature>:`` with ``body``, one indented line each."""
+    return f"def {signature}:\n" + "".join(f"    {line}\n" for line in body)
+
+
+def solution_path(unit: str) -> Path:
+    """``solutions/<unit>/<unit>.ipynb``, e.g. for unit ``"01_neuron"``."""
+    return SOLUTIONS / unit / f"{unit}.ipynb"
+
+
+def lecture_path(unit: str) -> Path:
+    return LECTURES / f"{unit}.ipynb"
+
+
+def solution_units() -> list[str]:
+    """Every unit with an exercise: the folders of ``solutions/`` (``NN_name``), sorted."""
+    return sorted(p.name for p in SOLUTIONS.iterdir()
+                  if p.is_dir() and re.fullmatch(r"\d\d_\w+", p.name))
+
+
+def answer_modules() -> dict:
+    """``{UNIT: module}`` for every fixture module ``tests/answers/unitNN.py``, sorted by unit.
+
+    Each module defines ``UNIT`` (e.g. ``"01_neuron"``), ``CELLS_USING``,
+    ``POINTS``, ``ALTERNATIVES`` and ``WRONG_ANSWERS`` (see ``tests/answers/__init__.py``).
+    """
+    if str(ANSWERS.parent) not in sys.path:
+        sys.path.insert(0, str(ANSWERS.parent))   # the fixtures import harness, beside them
+    modules = {}
+    for info in sorted(pkgutil.iter_modules([str(ANSWERS)]), key=lambda m: m.name):
+        if re.fullmatch(r"unit\d\d", info.name):
+            module = importlib.import_module(f"answers.{info.name}")
+            if module.UNIT in modules:
+                raise ValueError(f"UNIT = {module.UNIT!r} in both {modules[module.UNIT].__name__}"
+                                 f" and {module.__name__}")
+            modules[module.UNIT] = module
+    return dict(sorted(modules.items()))
+
+
+# --------------------------------------------------------------------------- running a solution
+
+def nbgrader(cell) -> dict:
+    """A cell's nbgrader metadata ({} when it has none)."""
+    return cell.metadata.get("nbgrader", {})
+
+
+def solution_functions(path) -> list[str]:
+    """The functions the answer cells of ``path`` define, in notebook order."""
+    names = []
+    for cell in nbformat.read(Path(path), as_version=4).cells:
+        if nbgrader(cell).get("solution"):
+            names += re.findall(r"^def (\w+)\(", cell.source, flags=re.M)
+    return names
+
+
+def student_stubs(path) -> dict[str, str]:
+    """``{grade_id: source}``: what nbgrader's release leaves in each answer cell of ``path``."""
+    stubs = {}
+    for cell in nbformat.read(Path(path), as_version=4).cells:
+        if nbgrader(cell).get("solution"):
+            stubs[nbgrader(cell)["grade_id"]] = re.sub(
+                r"( *)### BEGIN SOLUTION\n.*?### END SOLUTION\n?",
+                r"\1raise NotImplementedError()\n", cell.source, flags=re.S)
+    return stubs
+
+
+def run_quietly(path, overrides: dict[str, str] | None = None):
+    """:func:`run_exercise`, recording every warning: returns ``(results, caught_warnings)``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        results = run_exercise(path, overrides)
+    return results, caught
+
+
+def score(results: dict[str, CellResult]) -> float:
+    """The points a notebook earns: the sum over the graded cells that passed."""
+    return sum(r.points for r in results.values() if r.passed)

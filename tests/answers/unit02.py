@@ -1,6 +1,10 @@
-"""Typical wrong answers to unit 02's exercises (linear regression), as a student might write them.
+"""Answer fixtures for unit 02's exercises (linear regression).
 
-``tests/test_unit02_exercises.py`` runs the solution notebook with each of these
+As ``tests/answers/__init__.py`` says: ``UNIT``, ``CELLS_USING`` and ``POINTS``
+describe the solution notebook;
+``ALTERNATIVES`` are other correct answers (each must earn full marks);
+``WRONG_ANSWERS`` are typical wrong answers, written the way a student might.
+``tests/test_exercises.py`` runs the solution notebook with each of these
 in place of the matching answer cell (see ``tests/harness.py``) and checks that
 the named graded test cell fails with a message that teaches: the message must
 contain ``keyword``, a piece of the hint written for exactly this mistake.
@@ -38,24 +42,83 @@ excess_risk(x, y, w, b)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from harness import WrongAnswer
+from harness import function_source as _f
 
+UNIT = "02_linear_regression"
 
-@dataclass(frozen=True)
-class WrongAnswer:
-    id: str        # short name, used as the pytest id
-    function: str  # the answer cell it replaces (the function it defines)
-    source: str    # what the student wrote
-    cell: str      # grade_id of the test cell that must fail
-    keyword: str   # a phrase the failure message must contain (the teaching hint)
-
-
-def _f(signature: str, *body: str) -> str:
-    return f"def {signature}:\n" + "".join(f"    {line}\n" for line in body)
+# The graded cells that call each answer: a wrong answer may fail these cells and no others.
+CELLS_USING = {
+    "predict": {"test_predict_example", "test_predict_line"},
+    "mse": {"test_mse_values", "test_mse_batch"},
+    "least_squares": {"test_least_squares_line", "test_least_squares_features"},
+    "excess_risk": {"test_excess_risk_example", "test_excess_risk_properties"},
+}
+# The points of each graded test cell (the notebook's nbgrader metadata must agree).
+POINTS = {"test_predict_example": 1, "test_predict_line": 1,
+          "test_mse_values": 1, "test_mse_batch": 1,
+          "test_least_squares_line": 2, "test_least_squares_features": 2,
+          "test_excess_risk_example": 1, "test_excess_risk_properties": 1}
+# Cells that guard hidden behaviour (shapes, invariants): no wrong answer below has a
+# hint of its own there; test_unit02_exercises.py shows that each catches its mistake.
+PROPERTY_CELLS = {"test_predict_line", "test_excess_risk_properties"}
 
 
 _LSQ = "least_squares(x, y)"
 _EXCESS = "excess_risk(x, y, w, b)"
+
+# Correct answers written differently from the solution: each must earn full marks.
+ALTERNATIVES = {
+    "predict_loops": {"predict": _f(
+        "predict(x, w, b)",
+        "B, D = x.shape",
+        "y_hat = np.zeros(B)",
+        "for i in range(B):",
+        "    total = b",
+        "    for j in range(D):",
+        "        total += w[j] * x[i, j]",
+        "    y_hat[i] = total",
+        "return y_hat")},
+    "predict_einsum": {"predict": _f("predict(x, w, b)", "return np.einsum('bd,d->b', x, w) + b")},
+    "predict_sum_of_products": {"predict": _f(
+        "predict(x, w, b)", "return (x * w).sum(axis=1) + b")},
+    "predict_design_matrix": {"predict": _f(
+        "predict(x, w, b)", "X1 = np.column_stack([x, np.ones(len(x))])",
+        "return X1 @ np.append(w, b)")},
+    "mse_loop": {"mse": _f(
+        "mse(y_hat, y)",
+        "total, count = 0.0, 0",
+        "for a, t in zip(np.ravel(y_hat), np.ravel(y)):",
+        "    total += (a - t) ** 2",
+        "    count += 1",
+        "return total / count")},
+    "mse_dot_product": {"mse": _f(
+        "mse(y_hat, y)", "d = np.ravel(y_hat - y)", "return d @ d / d.size")},
+    "mse_numpy_scalar": {"mse": _f("mse(y_hat, y)", "return np.square(y_hat - y).mean()")},
+    "least_squares_normal_equations": {"least_squares": _f(
+        _LSQ, "X1 = np.hstack([x, np.ones((x.shape[0], 1))])",
+        "theta = np.linalg.solve(X1.T @ X1, X1.T @ y)",
+        "return theta[:-1], theta[-1]")},
+    "least_squares_pinv": {"least_squares": _f(
+        _LSQ, "X1 = np.c_[x, np.ones(len(x))]", "theta = np.linalg.pinv(X1) @ y",
+        "return theta[:-1], float(theta[-1])")},
+    "least_squares_ones_first": {"least_squares": _f(
+        _LSQ, "X1 = np.column_stack([np.ones(len(x)), x])",
+        "theta, *_ = np.linalg.lstsq(X1, y, rcond=None)",
+        "return theta[1:], theta[0]")},
+    "least_squares_centred": {"least_squares": _f(
+        _LSQ, "x_mean, y_mean = x.mean(axis=0), y.mean()",
+        "w = np.linalg.lstsq(x - x_mean, y - y_mean, rcond=None)[0]",
+        "return w, y_mean - x_mean @ w")},
+    "excess_risk_from_own_functions": {"excess_risk": _f(
+        _EXCESS, "w_best, b_best = least_squares(x, y)",
+        "return mse(predict(x, w, b), y) - mse(predict(x, w_best, b_best), y)")},
+    "excess_risk_quadratic_form": {"excess_risk": _f(
+        _EXCESS, "X1 = np.column_stack([x, np.ones(len(x))])",
+        "d = np.append(w, b) - np.linalg.lstsq(X1, y, rcond=None)[0]",
+        "return d @ (X1.T @ X1) @ d / len(y)")},
+}
+
 
 WRONG_ANSWERS = [
     # ----------------------------------------------------------------- predict

@@ -1,6 +1,10 @@
-"""Typical wrong answers to unit 03's exercises (gradient descent), written the way a student might.
+"""Answer fixtures for unit 03's exercises (gradient descent).
 
-``tests/test_unit03_exercises.py`` runs the solution notebook with each of these
+As ``tests/answers/__init__.py`` says: ``UNIT``, ``CELLS_USING`` and ``POINTS``
+describe the solution notebook;
+``ALTERNATIVES`` are other correct answers (each must earn full marks);
+``WRONG_ANSWERS`` are typical wrong answers, written the way a student might.
+``tests/test_exercises.py`` runs the solution notebook with each of these
 in place of the matching answer cell (see ``tests/harness.py``) and checks that
 the named graded test cell fails with a message that teaches: the message must
 contain ``keyword``, a piece of the hint written for exactly this mistake.
@@ -43,20 +47,24 @@ momentum_step(w, v, grad, lr, mu)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from harness import WrongAnswer
+from harness import function_source as _f
 
+UNIT = "03_gradient_descent"
 
-@dataclass(frozen=True)
-class WrongAnswer:
-    id: str        # short name, used as the pytest id
-    function: str  # the answer cell it replaces (the function it defines)
-    source: str    # what the student wrote
-    cell: str      # grade_id of the test cell that must fail
-    keyword: str   # a phrase the failure message must contain (the teaching hint)
-
-
-def _f(signature: str, *body: str) -> str:
-    return f"def {signature}:\n" + "".join(f"    {line}\n" for line in body)
+# The graded cells that call each answer (directly or, in the solution, through
+# another answer): a wrong answer may fail these cells and no others.
+CELLS_USING = {
+    "mse_gradients": {"test_mse_gradients_example", "test_mse_gradients_batch",
+                      "test_gradient_descent", "test_minibatch_sgd"},
+    "descent_step": {"test_descent_step", "test_gradient_descent", "test_minibatch_sgd"},
+    "gradient_descent": {"test_gradient_descent"},
+    "minibatch_sgd": {"test_minibatch_sgd"},
+    "momentum_step": {"test_momentum_step"},
+}
+# The points of each graded test cell (the notebook's nbgrader metadata must agree).
+POINTS = {"test_mse_gradients_example": 1, "test_mse_gradients_batch": 2, "test_descent_step": 1,
+          "test_gradient_descent": 2, "test_minibatch_sgd": 2, "test_momentum_step": 2}
 
 
 _GRAD = "mse_gradients(x, y, w, b)"
@@ -108,6 +116,80 @@ def _sgd(*replacements):
         elif line is not None:
             flat.append(line)
     return _f(_SGD, *flat)
+
+
+# Correct answers written differently from the solution: each must earn full marks.
+ALTERNATIVES = {
+    "gradients_loops": {"mse_gradients": _f(
+        _GRAD,
+        "B, D = x.shape",
+        "grad_w, grad_b = np.zeros(D), 0.0",
+        "for i in range(B):",
+        "    e_i = sum(w[j] * x[i, j] for j in range(D)) + b - y[i]",
+        "    for j in range(D):",
+        "        grad_w[j] += 2 * e_i * x[i, j] / B",
+        "    grad_b += 2 * e_i / B",
+        "return grad_w, grad_b")},
+    "gradients_mean_of_per_example": {"mse_gradients": _f(
+        _GRAD, "e = x @ w + b - y",
+        "return np.mean(2 * e[:, None] * x, axis=0), np.mean(2 * e)")},
+    "gradients_einsum_numpy_scalar": {"mse_gradients": _f(
+        _GRAD, "e = np.einsum('bd,d->b', x, w) + b - y",
+        "return 2 * np.einsum('b,bd->d', e, x) / len(y), 2 * e.mean()")},
+    "step_copy_then_in_place": {"descent_step": _f(
+        _STEP, "w = w.copy()", "w -= lr * grad_w", "return w, b - lr * grad_b")},
+    "step_via_axpy": {"descent_step": _f(
+        _STEP, "return np.add(w, -lr * grad_w), float(b + (-lr) * grad_b)")},
+    "gd_while_loop_inline": {"gradient_descent": _f(
+        _GD, "w, b, history, t = np.zeros(x.shape[1]), 0.0, [], 0",
+        "while t < epochs:",
+        "    e = x @ w + b - y",
+        "    history.append(float(e @ e) / len(y))",
+        "    w, b = w - lr * 2 * (e @ x) / len(y), b - lr * 2 * e.sum() / len(y)",
+        "    t += 1",
+        "return w, b, history")},
+    "gd_design_matrix": {"gradient_descent": _f(
+        _GD, "X1 = np.column_stack([x, np.ones(len(x))])", "theta = np.zeros(X1.shape[1])",
+        "history = []",
+        "for _ in range(epochs):",
+        "    e = X1 @ theta - y",
+        "    history.append(np.mean(e ** 2))",
+        "    theta = theta - lr * 2 / len(y) * X1.T @ e",
+        "return theta[:-1], theta[-1], history")},
+    "sgd_shuffle_in_place_indices": {"minibatch_sgd": _f(
+        _SGD, "n = len(y)", "w, b, history = np.zeros(x.shape[1]), 0.0, []",
+        "idx = np.arange(n)",
+        "for _ in range(epochs):",
+        "    rng.shuffle(idx)",
+        "    losses = []",
+        "    for batch in np.split(idx, range(batch_size, n, batch_size)):",
+        "        losses.append(np.mean((x[batch] @ w + b - y[batch]) ** 2))",
+        "        grad_w, grad_b = mse_gradients(x[batch], y[batch], w, b)",
+        "        w, b = descent_step(w, b, grad_w, grad_b, lr)",
+        "    history.append(np.mean(losses))      # unweighted mean: also fine",
+        "return w, b, history")},
+    "sgd_choice_and_shuffled_copies": {"minibatch_sgd": _f(
+        _SGD, "n = len(y)", "w, b, history = np.zeros(x.shape[1]), 0.0, []",
+        "for _ in range(epochs):",
+        "    order = rng.choice(n, size=n, replace=False)",
+        "    xs, ys = x[order], y[order]",
+        "    total = 0.0",
+        "    for start in range(0, n, batch_size):",
+        "        xb, yb = xs[start:start + batch_size], ys[start:start + batch_size]",
+        "        e = xb @ w + b - yb",
+        "        total += e @ e",
+        "        w = w - lr * 2 * xb.T @ e / len(yb)",
+        "        b = b - lr * 2 * e.mean()",
+        "    history.append(total / n)",
+        "return w, b, history")},
+    "momentum_pytorch_algebra": {"momentum_step": _f(
+        _MOM, "u = -v / lr                      # PyTorch's buffer, in gradient units",
+        "u = mu * u + grad",
+        "w_new = w - lr * u",
+        "return w_new, w_new - w")},
+    "momentum_copy_then_in_place": {"momentum_step": _f(
+        _MOM, "v = v * mu", "v -= lr * grad", "return w + v, v")},
+}
 
 
 WRONG_ANSWERS = [
