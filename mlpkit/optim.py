@@ -132,6 +132,7 @@ gradient once (``step = -eta * g``) so that each array is added only once.
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -283,12 +284,29 @@ def _adam_kernel(w, dw, m, v, t, buf, buf2, *, lr, beta1, beta2, eps, weight_dec
 # Pure rules
 # ---------------------------------------------------------------------------
 
-def _check_finite(arr: np.ndarray, name: str) -> None:
-    finite = np.isfinite(arr)
-    if not finite.all():
-        bad = int(arr.size - np.count_nonzero(finite))
-        raise ValueError(f"{name} must contain only finite numbers, got {bad} NaN or "
-                         f"infinite entr{'y' if bad == 1 else 'ies'}{_DIVERGED_HINT}")
+def _all_finite(arr: np.ndarray) -> bool:
+    """True when every entry of ``arr`` is finite (no NaN, no inf)."""
+    # Runs on every gradient at every step, so the common case is made cheap:
+    # a NaN or an inf anywhere makes the sum of squares NaN or inf, so a finite
+    # sum of squares proves every entry finite. np.vdot computes it in one
+    # read-only pass, without building a boolean array of arr's size. Only if
+    # it is not finite (a bad entry, or squares too large for the dtype) do we
+    # look entry by entry.
+    if math.isfinite(np.vdot(arr, arr)):
+        return True
+    return bool(np.isfinite(arr).all())
+
+
+def _check_finite(arr: np.ndarray, name) -> None:
+    """Raise a ValueError naming ``arr`` (``name``: a str, or a function making one) if it
+    holds NaN or inf."""
+    if _all_finite(arr):
+        return
+    if callable(name):
+        name = name()
+    bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
+    raise ValueError(f"{name} must contain only finite numbers, got {bad} NaN or "
+                     f"infinite entr{'y' if bad == 1 else 'ies'}{_DIVERGED_HINT}")
 
 
 def _prepare(w, dw):
@@ -576,24 +594,24 @@ class Optimizer:
         grads = [self._checked_grad(i, p) for i, p in enumerate(self.params)]
         for p, g, state in zip(self.params, grads, self.state):
             w = p.data
-            key = (w.shape, w.dtype.str)
-            if key not in self._scratch:
-                self._scratch[key] = (np.empty_like(w), np.empty_like(w))
-            buf, buf2 = self._scratch[key]
-            self._update(w, g, state, buf, buf2, hyper)
+            key = (w.shape, w.dtype)
+            scratch = self._scratch.get(key)
+            if scratch is None:
+                scratch = self._scratch[key] = (np.empty_like(w), np.empty_like(w))
+            self._update(w, g, state, scratch[0], scratch[1], hyper)
 
     @staticmethod
     def _checked_grad(i, p) -> np.ndarray:
         g = p.grad
         if g is None:
             raise TypeError(f"{_label(i, p)}.grad is None; call backward() before step()")
-        if not (isinstance(g, np.ndarray) and np.issubdtype(g.dtype, np.floating)):
+        if not (isinstance(g, np.ndarray) and g.dtype.kind == "f"):   # a floating dtype
             raise TypeError(f"{_label(i, p)}.grad must be a NumPy float array, "
                             f"got {describe(g)}")
         if g.shape != p.data.shape:
             raise ValueError(f"{_label(i, p)}.grad must have the shape of its data, "
                              f"{p.data.shape}, got {g.shape}")
-        _check_finite(g, f"{_label(i, p)}.grad")
+        _check_finite(g, lambda: f"{_label(i, p)}.grad")   # the name is built only on error
         return g
 
     def _hyper(self) -> dict:  # pragma: no cover - abstract

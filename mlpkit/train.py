@@ -673,7 +673,9 @@ def fit(model, loss_fn, optimizer, x, y, *, epochs: int = 1, batch_size: int | N
                         xb, yb, idx = x, y, None
                     else:
                         idx = perm[start:start + batch_size]
-                        xb, yb = x[idx], y[idx]
+                        # The rows idx, copied into one contiguous batch: np.take(x, idx,
+                        # axis=0) is x[idx], by a faster route than general fancy indexing.
+                        xb, yb = np.take(x, idx, axis=0), np.take(y, idx, axis=0)
                     zero_grad()
                     pred = forward(xb)
                     try:
