@@ -7,6 +7,7 @@ was expected, what was given, and usually how to fix it. Never ``assert``.
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 __all__ = [
     "as_float_array",
     "as_labels",
+    "all_finite",
     "check_rng",
     "check_positive",
     "check_probability",
@@ -64,6 +66,16 @@ def as_float_array(x, name: str = "x", *, ndim=None, features=None, dtype=None,
         The input itself when no conversion was needed (never copied needlessly,
         never modified).
     """
+    # Fast path: layers call this on every batch, and almost always get a float
+    # array that needs nothing done. Answer that case with a few attribute
+    # tests (~0.3 us instead of ~1.5); anything else takes the full path below,
+    # which converts or raises the messages documented here.
+    if (type(x) is np.ndarray and not finite
+            and (x.dtype == dtype if dtype is not None else x.dtype.char in "fd")
+            and x.dtype.kind == "f"
+            and (ndim is None or x.ndim == ndim or (type(ndim) is tuple and x.ndim in ndim))
+            and (features is None or (x.ndim and x.shape[-1] == features))):
+        return x
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name} must be a numeric array, got {describe(x)}")
     try:
@@ -106,6 +118,21 @@ def as_float_array(x, name: str = "x", *, ndim=None, features=None, dtype=None,
         raise ValueError(f"{name} must contain only finite numbers, got {bad} NaN or "
                          f"infinite entr{'y' if bad == 1 else 'ies'}")
     return arr
+
+
+def all_finite(arr: np.ndarray) -> bool:
+    """True when every entry of the float array ``arr`` is finite (no NaN, no inf).
+
+    Used on every gradient and every network output, so the common case is
+    made cheap: a NaN or an inf anywhere makes the sum of squares NaN or inf,
+    so a finite sum of squares proves every entry finite. ``np.vdot`` computes
+    it in one read-only pass, without building a boolean array of ``arr``'s
+    size. Only if it is not finite (a bad entry, or squares too large for the
+    dtype) do we look entry by entry.
+    """
+    if math.isfinite(np.vdot(arr, arr)):
+        return True
+    return bool(np.isfinite(arr).all())
 
 
 def as_labels(y, name: str = "y", *, num_classes=None) -> np.ndarray:

@@ -30,8 +30,8 @@ import numbers
 
 import numpy as np
 
-from mlpkit._validation import (as_float_array, as_labels, check_choice, check_positive,
-                                check_probability, check_same_rows, describe)
+from mlpkit._validation import (all_finite, as_float_array, as_labels, check_choice,
+                                check_positive, check_probability, check_same_rows, describe)
 
 __all__ = [
     "identity", "identity_grad", "sigmoid", "sigmoid_grad", "tanh", "tanh_grad",
@@ -136,7 +136,12 @@ def relu(z) -> np.ndarray:
     gradient the way saturated sigmoids do; a unit whose z stays negative
     gets no gradient at all and stops learning (the dying-ReLU problem).
     """
-    return np.maximum(_as_z(z), 0)
+    z = _as_z(z)
+    # max(z, 0) taken against a row of zeros rather than the number 0: the same
+    # values (+0.0 for z <= 0, NaN stays NaN), but NumPy's vectorised loop for
+    # maximum needs both operands to step through memory; against a scalar it
+    # takes a loop 2-3x slower (10.5 vs 4.2 us on a (128, 256) batch, NumPy 2.4).
+    return np.maximum(z, np.zeros(z.shape[-1:], dtype=z.dtype))
 
 
 def _relu_mask(z: np.ndarray) -> np.ndarray:
@@ -325,7 +330,7 @@ def _as_prediction(value, name, ndim=None) -> np.ndarray:
     small, and NaN or inf from anywhere upstream reaches it.
     """
     arr = as_float_array(value, name, ndim=ndim, finite=False)
-    if not np.all(np.isfinite(arr)):
+    if not all_finite(arr):
         try:
             as_float_array(arr, name)  # raises the standard message
         except ValueError as exc:
@@ -482,6 +487,18 @@ def cross_entropy_loss(z, y):
     loss : float
     grad : np.ndarray, shape (B, C)
     """
+    # Fast path for what training passes on every batch (float logits, int64
+    # labels, no NaN, every label in 0..C-1): the same checks, done cheaply.
+    # y.view(np.uint64) reads each label as an unsigned number, so a negative
+    # label looks huge and one max() checks both ends of the range. Anything
+    # else (lists, one-hot rows, bad values) takes the full path below, which
+    # gives the documented error messages.
+    if (type(z) is np.ndarray and z.ndim == 2 and z.dtype.char in "fd"
+            and type(y) is np.ndarray and y.dtype == np.int64 and y.ndim == 1
+            and 0 < y.shape[0] == z.shape[0]
+            and all_finite(z) and y.view(np.uint64).max() < z.shape[1]):
+        return _cross_entropy_from_labels(z, y)
+
     z = _as_prediction(z, "z", ndim=2)
     B, C = z.shape
     try:
@@ -492,26 +509,51 @@ def cross_entropy_loss(z, y):
     if y_arr.ndim == 2 and y_arr.shape != z.shape:
         raise ValueError(f"y must be integer labels of shape (B,) = ({B},) or one-hot rows of "
                          f"shape (B, C) = {z.shape}, got shape {y_arr.shape}")
+    if y_arr.ndim != 2:
+        labels = as_labels(y_arr, "y", num_classes=C)
+        check_same_rows(z, labels, "z", "y")
+        return _cross_entropy_from_labels(z, labels)
     shifted, e, s, _ = _shifted_exp(z, axis=1)
     grad = e
     grad /= s                                          # softmax(z) = y_hat
-    if y_arr.ndim == 2:
-        y_arr = as_float_array(y_arr, "y", dtype=z.dtype)
-        row_sums = y_arr.sum(axis=1, dtype=np.float64)
-        if y_arr.min() < 0 or not np.allclose(row_sums, 1.0, atol=1e-4):
-            raise ValueError("y must hold one-hot rows (or class probabilities), non-negative "
-                             "and each row summing to 1, got entries from "
-                             f"{float(y_arr.min()):.4g} to {float(y_arr.max()):.4g} and row sums "
-                             f"from {row_sums.min():.4g} to {row_sums.max():.4g}")
-        shifted -= np.log(s)                           # log softmax(z)
-        loss = -float(np.vdot(y_arr, shifted)) / B
-        grad -= y_arr
-    else:
-        labels = as_labels(y_arr, "y", num_classes=C)
-        check_same_rows(z, labels, "z", "y")
-        rows = np.arange(B)
-        log_p = shifted[rows, labels] - np.log(s[:, 0])   # log softmax(z)[i, y_i]
-        loss = -float(np.sum(log_p)) / B
-        grad[rows, labels] -= 1.0
+    y_arr = as_float_array(y_arr, "y", dtype=z.dtype)
+    row_sums = y_arr.sum(axis=1, dtype=np.float64)
+    if y_arr.min() < 0 or not np.allclose(row_sums, 1.0, atol=1e-4):
+        raise ValueError("y must hold one-hot rows (or class probabilities), non-negative "
+                         "and each row summing to 1, got entries from "
+                         f"{float(y_arr.min()):.4g} to {float(y_arr.max()):.4g} and row sums "
+                         f"from {row_sums.min():.4g} to {row_sums.max():.4g}")
+    shifted -= np.log(s)                               # log softmax(z)
+    loss = -float(np.vdot(y_arr, shifted)) / B
+    grad -= y_arr
+    grad /= B
+    return loss, grad
+
+
+def _cross_entropy_from_labels(z: np.ndarray, labels: np.ndarray):
+    """Fused softmax cross-entropy for checked logits z (B, C) and labels (B,) in 0..C-1.
+
+    The formulas of :func:`cross_entropy_loss`, with the row maximum m_i
+    subtracted first (see :func:`_shifted_exp`):
+
+        -log softmax(z_i)[y_i] = log s_i - (z_i[y_i] - m_i),  s_i = sum_k exp(z_ik - m_i)
+        dL/dz = (softmax(z) - y_onehot) / B,                   softmax(z_i) = exp(z_i - m_i) / s_i
+
+    Two NumPy details make it ~3x faster on a (128, 10) batch, same numbers
+    up to rounding: the row maxima are picked with argmax (NumPy's max along
+    a short last axis is ~5x slower), and the row sums are a matrix-vector
+    product with a vector of ones (BLAS; likewise faster than sum(axis=1)).
+    """
+    B, C = z.shape
+    rows = np.arange(B)
+    m = z[rows, z.argmax(axis=1)]                      # m_i = max_k z_ik
+    shifted = z - m[:, None]                           # z - m <= 0: exp cannot overflow
+    picked = shifted[rows, labels]                     # z_i[y_i] - m_i
+    e = np.exp(shifted, out=shifted)                   # exp(z - m), in place
+    s = e @ np.ones(C, dtype=e.dtype)                  # s_i = sum_k exp(z_ik - m_i) >= 1
+    loss = float(np.sum(np.log(s) - picked)) / B       # mean of -log softmax(z_i)[y_i]
+    grad = e
+    grad /= s[:, None]                                 # softmax(z) = y_hat
+    grad[rows, labels] -= 1.0                          # - y_onehot
     grad /= B
     return loss, grad

@@ -68,15 +68,50 @@ class Parameter:
         The values; optimisers update them in place.
     grad : np.ndarray
         dL/d(data), same shape and dtype, starting at zero. Backward passes
-        *add* into it; :meth:`zero_grad` resets it.
+        *add* into it; :meth:`zero_grad` resets it. Always the same array
+        object (unless you assign a new one).
+
+    How zeroing is done (the one place with a speed trick)
+    -------------------------------------------------------
+    Training zeroes every gradient and then, in the very next backward pass,
+    adds one product into it: ``grad = 0; grad += delta^T x``. Done literally
+    that is a pass writing zeros, a temporary array for the product and a
+    pass adding it, over every weight (for the MNIST MLP, ~235,000 numbers
+    three times per step). So :meth:`zero_grad` only *records* that the
+    gradient is zero (like PyTorch's ``zero_grad(set_to_none=True)``, but the
+    array is kept), and:
+
+    * the first :meth:`accumulate` / :meth:`accumulate_matmul` after it
+      *writes* its value into ``grad`` (0 + value = value), later ones add;
+    * reading ``p.grad`` while the gradient is recorded as zero first fills
+      the array with zeros, so whoever reads it (you, an optimiser, a
+      gradient check) sees exactly the zeros they would have seen.
+
+    The one visible difference: an array fetched *before* ``zero_grad()``
+    (``g = p.grad; p.zero_grad()``) holds its old values until ``p.grad`` is
+    read again or a backward pass writes it. Read ``p.grad`` after zeroing.
     """
 
     def __init__(self, data, name: str = "param"):
         if not isinstance(name, str):
             raise TypeError(f"name must be a str, got {describe(name)}")
         self.data = as_float_array(data, "data")
-        self.grad = np.zeros_like(self.data)
+        self._grad = np.zeros_like(self.data)
+        self._grad_is_zero = True       # see "How zeroing is done" above
         self.name = name
+
+    @property
+    def grad(self):
+        """dL/d(data), same shape and dtype as ``data``."""
+        if self._grad_is_zero:          # zeroed lazily: fill now that someone looks
+            self._grad.fill(0)
+            self._grad_is_zero = False
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
+        self._grad_is_zero = False
 
     @property
     def shape(self) -> tuple:
@@ -88,8 +123,26 @@ class Parameter:
         return self.data.dtype
 
     def zero_grad(self) -> None:
-        """Set ``grad`` to zero, in place (the array object is kept)."""
-        self.grad.fill(0)
+        """Set ``grad`` to zero (the array object is kept; the zeros are written when
+        ``grad`` is next read, or overwritten by the next backward pass)."""
+        self._grad_is_zero = True
+
+    def accumulate(self, value) -> None:
+        """``grad += value`` (what a layer's backward calls), for value of grad's shape."""
+        if self._grad_is_zero:
+            np.copyto(self._grad, value)    # 0 + value: write it, no pass of zeros
+            self._grad_is_zero = False
+        else:
+            self._grad += value
+
+    def accumulate_matmul(self, a, b) -> None:
+        """``grad += a @ b``, with the product written straight into ``grad`` when the
+        gradient is zero (no temporary array, no addition pass)."""
+        if self._grad_is_zero:
+            np.matmul(a, b, out=self._grad)
+            self._grad_is_zero = False
+        else:
+            self._grad += a @ b
 
     def __repr__(self) -> str:
         return f"Parameter(name={self.name!r}, shape={self.shape}, dtype={self.dtype})"
@@ -324,9 +377,12 @@ class Linear(Module):
         _need_cache(self, self._x)
         x, W = self._x, self.weight.data
         delta = _as_grad_out(grad_out, (x.shape[0], self.out_features), W.dtype)
-        self.weight.grad += delta.T @ x          # dL/dW = delta^T x, (M, B) @ (B, D)
+        self.weight.accumulate_matmul(delta.T, x)      # dL/dW += delta^T x, (M, B) @ (B, D)
         if self.bias is not None:
-            self.bias.grad += delta.sum(axis=0)  # dL/db: each example adds its delta
+            # dL/db += sum of delta over the batch, written as 1^T delta (1 a vector of
+            # B ones): the same sum, done by BLAS, 2-3x faster than delta.sum(axis=0)
+            ones = np.ones(delta.shape[0], dtype=delta.dtype)
+            self.bias.accumulate_matmul(ones, delta)   # (B,) @ (B, M) -> (M,)
         if not input_grad:
             return None
         return delta @ W                         # dL/dx = delta W, (B, M) @ (M, D)
@@ -724,8 +780,8 @@ class BatchNorm1d(Module):
         g = _as_grad_out(grad_out, x_hat.shape, x_hat.dtype)
         dbeta = g.sum(axis=0)
         dgamma = np.sum(g * x_hat, axis=0)
-        self.bias.grad += dbeta
-        self.weight.grad += dgamma
+        self.bias.accumulate(dbeta)
+        self.weight.accumulate(dgamma)
         scale = self.weight.data * inv_std                 # gamma / sqrt(var + eps), (M,)
         if not batch_stats:
             return g * scale

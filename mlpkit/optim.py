@@ -132,12 +132,11 @@ gradient once (``step = -eta * g``) so that each array is added only once.
 """
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
-from mlpkit._validation import (as_float_array, check_int, check_positive,
+from mlpkit._validation import (all_finite, as_float_array, check_int, check_positive,
                                 check_probability, describe)
 
 __all__ = [
@@ -285,16 +284,9 @@ def _adam_kernel(w, dw, m, v, t, buf, buf2, *, lr, beta1, beta2, eps, weight_dec
 # ---------------------------------------------------------------------------
 
 def _all_finite(arr: np.ndarray) -> bool:
-    """True when every entry of ``arr`` is finite (no NaN, no inf)."""
-    # Runs on every gradient at every step, so the common case is made cheap:
-    # a NaN or an inf anywhere makes the sum of squares NaN or inf, so a finite
-    # sum of squares proves every entry finite. np.vdot computes it in one
-    # read-only pass, without building a boolean array of arr's size. Only if
-    # it is not finite (a bad entry, or squares too large for the dtype) do we
-    # look entry by entry.
-    if math.isfinite(np.vdot(arr, arr)):
-        return True
-    return bool(np.isfinite(arr).all())
+    """True when every entry of ``arr`` is finite: one read-only pass, see
+    :func:`mlpkit._validation.all_finite` (runs on every gradient at every step)."""
+    return all_finite(arr)
 
 
 def _check_finite(arr: np.ndarray, name) -> None:
@@ -578,7 +570,10 @@ class Optimizer:
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to zero, in place (gradients accumulate)."""
         for p in self.params:
-            if p.grad is not None:
+            zero_grad = getattr(p, "zero_grad", None)
+            if callable(zero_grad):     # mlpkit's Parameter: records "zero" (see its docstring)
+                zero_grad()
+            elif p.grad is not None:    # any other object with .data and .grad
                 p.grad[...] = 0
 
     def step(self) -> None:

@@ -708,7 +708,10 @@ def fit(model, loss_fn, optimizer, x, y, *, epochs: int = 1, batch_size: int | N
                     seen += nb
                     total_loss += loss * nb
                     if labels is not None:
-                        lb = labels if idx is None else labels[idx]
+                        if idx is None:
+                            lb = labels
+                        else:   # integer targets are their own labels: yb is labels[idx]
+                            lb = yb if labels is y else labels[idx]
                         correct += int(np.count_nonzero(_predicted_labels(pred, threshold) == lb))
                     if bar is not None:
                         pending += 1
