@@ -251,3 +251,26 @@ def test_real_unit_round_trip(unit, tmp_path):
     for student in grades:
         assert (course / "feedback" / student / unit / f"{unit}.html").is_file()
     assert tree_hash(course / "submitted") == before
+
+
+def test_grades_export_never_loses_an_earlier_one(tmp_path):
+    """Regrading rewrites grades_UNIT.csv atomically and keeps a differing earlier export."""
+    from mlpkit.course.grade import GRADE_COLUMNS, write_grades_csv
+
+    row = dict.fromkeys(GRADE_COLUMNS, "")
+    first = [dict(row, student_id="ana", score="7", max_score="10", status="graded")]
+    path = tmp_path / "grades_01_neuron.csv"
+    assert write_grades_csv(path, first) is None
+    original = path.read_bytes()
+    assert write_grades_csv(path, first) is None, "an identical export needs no backup"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+    path.write_bytes(original.replace(b",7,", b",8,"))       # the instructor edits a score by hand
+    edited = path.read_bytes()
+    kept = write_grades_csv(path, first)
+    assert kept is not None and kept.read_bytes() == edited, "the edited export must be kept"
+    assert path.read_bytes() == original
+    second = write_grades_csv(path, [dict(first[0], score="10")])
+    assert second is not None and second != kept and second.read_bytes() == original
+    assert b",10," in path.read_bytes()
+    assert not list(tmp_path.glob(".*.tmp")), "no temporary file may be left behind"

@@ -20,6 +20,7 @@ reason and the others are graded as usual:
 from __future__ import annotations
 
 import csv
+import os
 import sys
 import tempfile
 import time
@@ -201,6 +202,39 @@ def _table(rows: list[list[str]]) -> str:
     return "\n".join("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 
+GRADE_COLUMNS = ["student_id", "first_name", "last_name", "email",
+                 "score", "max_score", "status", "reason"]
+
+
+def write_grades_csv(path, rows) -> Path | None:
+    """Write the grades table to ``path`` without ever losing an earlier export.
+
+    The file is written to a temporary file beside it and moved into place, so
+    an interrupted run leaves the old file intact. If a previous export exists
+    and its content differs (a regrade changed a score, or someone edited the
+    file by hand), it is first renamed to ``<name>.<its modification time>.csv``;
+    that path is returned (None when nothing had to be kept).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=GRADE_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    kept = None
+    if path.exists() and path.read_bytes() != tmp.read_bytes():
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(path.stat().st_mtime))
+        kept = path.with_name(f"{path.stem}.{stamp}{path.suffix}")
+        n = 1
+        while kept.exists():
+            kept = path.with_name(f"{path.stem}.{stamp}-{n}{path.suffix}")
+            n += 1
+        os.replace(path, kept)
+    os.replace(tmp, path)
+    return kept
+
+
 def run(args) -> int:
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.converters import GenerateAssignment
@@ -309,25 +343,9 @@ def run(args) -> int:
             )
 
     out_path = Path(args.output) if args.output else root / f"grades_{unit}.csv"
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(out_path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(
-            fh,
-            fieldnames=list(rows[0])
-            if rows
-            else [
-                "student_id",
-                "first_name",
-                "last_name",
-                "email",
-                "score",
-                "max_score",
-                "status",
-                "reason",
-            ],
-        )
-        writer.writeheader()
-        writer.writerows(rows)
+    kept = write_grades_csv(out_path, rows)
+    if kept is not None:
+        print(f"  the previous {out_path.name} differed and is kept as {kept.name}")
 
     if rows:
         table = [["student", "score", "status", "reason"]]
