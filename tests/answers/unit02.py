@@ -1,15 +1,6 @@
 """Answer fixtures for unit 02's exercises (linear regression).
 
-As ``tests/answers/__init__.py`` says: ``UNIT``, ``CELLS_USING`` and ``POINTS``
-describe the solution notebook;
-``ALTERNATIVES`` are other correct answers (each must earn full marks);
-``WRONG_ANSWERS`` are typical wrong answers, written the way a student might.
-``tests/test_exercises.py`` runs the solution notebook with each of these
-in place of the matching answer cell (see ``tests/harness.py``) and checks that
-the named graded test cell fails with a message that teaches: the message must
-contain ``keyword``, a piece of the hint written for exactly this mistake.
-
-Each source is a complete cell, as it would stand in the student's notebook.
+What each name means, and how the fixtures are used: ``tests/answers/__init__.py``.
 
 The wrong answers, by exercise:
 
