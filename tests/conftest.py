@@ -1,5 +1,18 @@
 """pytest configuration for tests/ (the pipeline tests' helpers are in pipeline_support.py)."""
+import warnings
+
+import numpy as np
+import pytest
 
 # tests/fixtures/ holds a small course (notebooks, a figure, the script that makes them):
 # nothing there is a test, and its notebooks must never be collected (e.g. by --nbval).
 collect_ignore = ["fixtures"]
+
+
+@pytest.fixture
+def strict_fp():
+    """Turn overflow, invalid operations, division by zero and any warning into errors."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            yield

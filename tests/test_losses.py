@@ -5,7 +5,6 @@ differences, stability at extreme logits, and clear errors instead of
 silent broadcasting.
 """
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -15,14 +14,6 @@ from mlpkit import losses
 from mlpkit.gradcheck import check_function
 
 RNG = np.random.default_rng(0)
-
-
-@pytest.fixture
-def strict_fp():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(over="raise", invalid="raise", divide="raise"):
-            yield
 
 
 # ------------------------------------------------------------------ MSE
