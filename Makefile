@@ -1,4 +1,4 @@
-# mlp-course: thin wrappers over the `mlpkit` command, plus the environment bootstrap.
+# mlp-course: thin wrappers over the `mlpcourse` command, plus the environment bootstrap.
 #   make lab    open the course in JupyterLab (creates .venv on first use)
 #   make test   run the whole test suite     (creates .venv on first use)
 PYTHON ?= python3
@@ -30,19 +30,19 @@ $(VENV)/.test: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.course
 
 lab: $(VENV)/.course
-	$(BIN)/mlpkit lab
+	$(BIN)/mlpcourse lab
 
 test: $(VENV)/.test
 	$(BIN)/python -m pytest
 
 slides: $(VENV)/.course
-	$(BIN)/mlpkit slides
+	$(BIN)/mlpcourse slides
 
 release: $(VENV)/.course
-	$(BIN)/mlpkit release
+	$(BIN)/mlpcourse release
 
 bench: $(VENV)/.course
-	$(BIN)/mlpkit bench
+	$(BIN)/python benchmarks/train_mnist.py
 
 clean:
 	rm -rf $(VENV) _build

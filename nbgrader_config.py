@@ -6,17 +6,17 @@
 #
 #     solutions/01_neuron/01_neuron.ipynb  ->  exercises/01_neuron/01_neuron.ipynb
 #
-# Use the `mlpkit` commands rather than calling nbgrader directly:
+# Use the `mlpcourse` commands rather than calling nbgrader directly:
 #
-#     mlpkit release [UNIT]          regenerate exercises/ (checks for leaked solutions)
-#     mlpkit grade UNIT [--roster roster.csv]
+#     mlpcourse release [UNIT]          regenerate exercises/ (checks for leaked solutions)
+#     mlpcourse grade UNIT [--roster roster.csv]
 #                                    autograde submitted/<student>/UNIT/, write
 #                                    feedback/ and grades_UNIT.csv
 #
 # The instructor working folders (submitted/, autograded/, feedback/,
 # gradebook.db, grades*.csv) live here too and are git-ignored.
 # In nbgrader 0.9 the roster is not read from this file (db_students is
-# ignored): `mlpkit grade UNIT --roster roster.csv` imports it (columns
+# ignored): `mlpcourse grade UNIT --roster roster.csv` imports it (columns
 # id,first_name,last_name,email), and students found under submitted/ are
 # added automatically.
 import os
@@ -32,7 +32,7 @@ c.CourseDirectory.feedback_directory = "feedback"
 
 # Every cell of a student's notebook gets at most this many seconds under the
 # autograder (an infinite loop costs one cell, not the whole class);
-# `mlpkit grade --timeout N` overrides it.
+# `mlpcourse grade --timeout N` overrides it.
 c.Execute.timeout = 120
 # After a cell finishes, nbgrader waits this long for the rest of its output and
 # fails the whole submission if it does not come (it must: a lost error message
@@ -49,7 +49,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "mlpkit.course._nbgrader.SaveAutoGradesIgnoringStderr",
+    "mlpcourse._nbgrader.SaveAutoGradesIgnoringStderr",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]

@@ -3,7 +3,7 @@
 Runs the steps ``mlpkit.train.fit`` runs (batch copy, ``zero_grad``, forward
 layer by layer, the loss, backward layer by layer, ``step``, the accuracy
 count), timing each public call, and times the eight matrix products of a
-step alone (the floor of ``mlpkit bench``). CPU time per step, in
+step alone (the floor of ``benchmarks/train_mnist.py``). CPU time per step, in
 microseconds, median over the epochs. Run it single-threaded so that nothing
 overlaps and other programs disturb it least:
 
@@ -26,7 +26,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from mlpkit import data, losses, optim
-    from mlpkit.course.bench import BATCH_SIZE, LR, MOMENTUM, _matmul_step, _mlpkit_model
+    from train_mnist import BATCH_SIZE, LR, MOMENTUM, _matmul_step, _mlpkit_model
 
     (x, y), _ = data.load_mnist()
     model = _mlpkit_model(0)

@@ -6,7 +6,7 @@ import pytest
 
 # tests/fixtures/ holds a small course (notebooks, a figure, the script that makes them):
 # nothing there is a test, and its notebooks must never be collected (e.g. by --nbval).
-collect_ignore = ["fixtures"]
+collect_ignore = ["course/fixtures"]
 
 
 @pytest.fixture

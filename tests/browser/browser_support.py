@@ -283,7 +283,7 @@ def copy_course(dest: Path) -> Path:
 
 
 def ensure_exercise(course: Path, unit: str, env: dict, work: Path) -> Path:
-    """``course/exercises/<unit>/<unit>.ipynb``, generated with `mlpkit release` when the
+    """``course/exercises/<unit>/<unit>.ipynb``, generated with `mlpcourse release` when the
     repository has not committed it yet (in a scratch course, never in the repository)."""
     target = course / "exercises" / unit / f"{unit}.ipynb"
     if target.is_file():
@@ -294,11 +294,11 @@ def ensure_exercise(course: Path, unit: str, env: dict, work: Path) -> Path:
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     shutil.copy2(REPO / "nbgrader_config.py", scratch / "nbgrader_config.py")
     done = subprocess.run(
-        [sys.executable, "-m", "mlpkit.cli", "release", unit, "--course", str(scratch)],
+        [sys.executable, "-m", "mlpcourse.cli", "release", unit, "--course", str(scratch)],
         cwd=scratch, env=env, capture_output=True, text=True, timeout=300)
     made = scratch / "exercises" / unit
     if done.returncode != 0 or not (made / f"{unit}.ipynb").is_file():
-        raise RuntimeError(f"`mlpkit release {unit}` failed ({done.returncode}):\n"
+        raise RuntimeError(f"`mlpcourse release {unit}` failed ({done.returncode}):\n"
                            f"{done.stdout}\n{done.stderr}")
     shutil.copytree(made, course / "exercises" / unit, dirs_exist_ok=True)
     return target

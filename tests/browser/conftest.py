@@ -174,7 +174,7 @@ def page(context):
 
 @pytest.fixture(scope="session")
 def kernel_environment():
-    from mlpkit.course._kernel_env import kernel_env
+    from mlpcourse._kernel_env import kernel_env
 
     env = kernel_env()
     env["PYTHONIOENCODING"] = "utf-8"
@@ -217,7 +217,7 @@ def rise_available():
 @pytest.fixture(scope="session")
 def exercise_01(served_course, kernel_environment, tmp_path_factory):
     """Unit 01's student notebook, path relative to the served course (generated with
-    `mlpkit release` in a scratch copy when exercises/ is not committed yet)."""
+    `mlpcourse release` in a scratch copy when exercises/ is not committed yet)."""
     ensure_exercise(served_course, "01_neuron", kernel_environment,
                     tmp_path_factory.mktemp("release"))
     return "exercises/01_neuron/01_neuron.ipynb"

@@ -1,4 +1,4 @@
-"""The offline slides (`mlpkit slides`) opened from disk, with the network cut off.
+"""The offline slides (`mlpcourse slides`) opened from disk, with the network cut off.
 
 Every deck is opened as a file:// page in which any request that is not
 file: or data: is aborted and recorded. A deck passes when it asked for
@@ -24,12 +24,12 @@ LECTURES = sorted(p.stem for p in (REPO / "lectures").glob("*.ipynb"))
 
 @pytest.fixture(scope="module")
 def slides_dir(browser, tmp_path_factory, kernel_environment):
-    """`mlpkit slides` of a copy of the course, into a temporary folder."""
+    """`mlpcourse slides` of a copy of the course, into a temporary folder."""
     work = tmp_path_factory.mktemp("offline-slides")
     course = copy_course(work / "course")
     (course / "solutions").mkdir(exist_ok=True)          # what makes a folder a course folder
     out = work / "slides"
-    cmd = [sys.executable, "-m", "mlpkit.cli", "slides", "--course", str(course)]
+    cmd = [sys.executable, "-m", "mlpcourse.cli", "slides", "--course", str(course)]
     done = subprocess.run([*cmd, "--output", str(out)], cwd=course, env=kernel_environment,
                           capture_output=True, text=True, timeout=600)
     if done.returncode == 2 and "--output" in done.stderr:          # no --output option
@@ -37,7 +37,7 @@ def slides_dir(browser, tmp_path_factory, kernel_environment):
         done = subprocess.run(cmd, cwd=course, env=kernel_environment, capture_output=True,
                               text=True, timeout=600)
     assert done.returncode == 0, (
-        f"`mlpkit slides` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        f"`mlpcourse slides` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return out
 
 

@@ -1,7 +1,7 @@
 """A student works on unit 01's exercise in JupyterLab, as the README tells them to.
 
 Opens the student notebook (exercises/01_neuron/01_neuron.ipynb, as released
-by `mlpkit release`), runs the setup cell, types an answer over
+by `mlpcourse release`), runs the setup cell, types an answer over
 ``raise NotImplementedError()`` in the first solution cell, runs it and the
 visible test cell below it with Shift+Enter, and reads what the student
 reads: the green ✓ line for a right answer, the ✗ message with its hint for

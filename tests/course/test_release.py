@@ -1,4 +1,4 @@
-"""`mlpkit release`: exercises/ is generated from solutions/, reproducibly, without leaks."""
+"""`mlpcourse release`: exercises/ is generated from solutions/, reproducibly, without leaks."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pipeline_support import (
     make_course,
     real_units,
     run_cli,
-    run_mlpkit,
+    run_mlpcourse,
     subprocess_env,
     tree_hash,
 )
@@ -33,7 +33,7 @@ def _released_once(tmp_path_factory):
     course = make_course(
         tmp_path_factory.mktemp("release") / "course", [FIXTURE_UNIT], source=FIXTURE_COURSE
     )
-    result = run_mlpkit("release", FIXTURE_UNIT, "--course", course)  # as a teacher: a subprocess
+    result = run_mlpcourse("release", FIXTURE_UNIT, "--course", course)  # as a teacher: a subprocess
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no solution or hidden test leaked" in result.stdout
     return course
@@ -62,7 +62,7 @@ def test_committed_exercises_are_in_sync_with_solutions(unit):
     before = tree_hash(REPO / "exercises")
     result = run_cli("release", unit, "--check")
     assert result.returncode == 0, (
-        f"exercises/{unit} is out of sync with solutions/{unit}: run `mlpkit release {unit}` "
+        f"exercises/{unit} is out of sync with solutions/{unit}: run `mlpcourse release {unit}` "
         f"and commit.\n{result.stdout}{result.stderr}"
     )
     assert "in sync" in result.stdout
@@ -221,7 +221,7 @@ def test_solution_code_copied_into_an_ordinary_cell_is_refused(released_course):
 
 
 def test_find_leaks_reports_markers_and_hidden_tests_in_a_student_notebook(released_course):
-    from mlpkit.course import _nbgrader as nbg
+    from mlpcourse import _nbgrader as nbg
 
     instructor = nbformat.read(released_course / INSTRUCTOR, as_version=4)
     student = nbformat.read(released_course / STUDENT, as_version=4)

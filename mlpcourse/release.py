@@ -1,4 +1,4 @@
-"""``mlpkit release``: regenerate the student notebooks (exercises/) from solutions/.
+"""``mlpcourse release``: regenerate the student notebooks (exercises/) from solutions/.
 
 For each unit, nbgrader's ``generate_assignment`` turns the instructor notebook
 ``solutions/<unit>/<unit>.ipynb`` into the student notebook
@@ -206,19 +206,19 @@ def run(args) -> int:
     names = nbg.folders(cfg)
     exercises = root / names["release"]
     print(
-        f"mlpkit release: {'checking' if args.check else 'releasing'} "
+        f"mlpcourse release: {'checking' if args.check else 'releasing'} "
         f"{', '.join(units)} ({names['source']}/ -> {names['release']}/)",
         flush=True,
     )
 
-    with tempfile.TemporaryDirectory(prefix="mlpkit-release-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="mlpcourse-release-") as tmp:
         built, problems = build(root, cfg, units, Path(tmp))
         if problems:
-            print("mlpkit release: REFUSED, nothing was written:", file=sys.stderr)
+            print("mlpcourse release: REFUSED, nothing was written:", file=sys.stderr)
             for line in problems:
                 print(f"  {line}", file=sys.stderr)
             print(
-                "Fix the instructor notebook in solutions/ and run `mlpkit release` again.",
+                "Fix the instructor notebook in solutions/ and run `mlpcourse release` again.",
                 file=sys.stderr,
             )
             return 1
@@ -240,19 +240,19 @@ def run(args) -> int:
             ]
             if diffs:
                 print(
-                    f"mlpkit release --check: {names['release']}/ is OUT OF SYNC with "
+                    f"mlpcourse release --check: {names['release']}/ is OUT OF SYNC with "
                     f"{names['source']}/:",
                     file=sys.stderr,
                 )
                 for line in diffs:
                     print(line, file=sys.stderr)
                 print(
-                    "Run `mlpkit release` (or `make release`) and commit the result.",
+                    "Run `mlpcourse release` (or `make release`) and commit the result.",
                     file=sys.stderr,
                 )
                 return 1
             print(
-                f"mlpkit release --check: {names['release']}/ is in sync with {names['source']}/ "
+                f"mlpcourse release --check: {names['release']}/ is in sync with {names['source']}/ "
                 f"({len(units)} unit(s), no solution leaked)."
             )
             return 0
@@ -264,7 +264,7 @@ def run(args) -> int:
         }
         if any(extras.values()) and not args.force:
             print(
-                "mlpkit release: REFUSED, nothing was written. These files are in "
+                "mlpcourse release: REFUSED, nothing was written. These files are in "
                 f"{names['release']}/ but not produced from {names['source']}/:",
                 file=sys.stderr,
             )
@@ -299,5 +299,5 @@ def run(args) -> int:
                 f"(remove it with `git rm -r {names['release']}/{s}`)",
                 file=sys.stderr,
             )
-    print(f"mlpkit release: {len(units)} unit(s) released; no solution or hidden test leaked.")
+    print(f"mlpcourse release: {len(units)} unit(s) released; no solution or hidden test leaked.")
     return 0

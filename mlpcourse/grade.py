@@ -1,4 +1,4 @@
-"""``mlpkit grade UNIT``: autograde every submission, write feedback and a grades CSV.
+"""``mlpcourse grade UNIT``: autograde every submission, write feedback and a grades CSV.
 
 Submissions are read from ``submitted/<student>/<unit>/<unit>.ipynb`` (the
 layout nbgrader's ``collect`` and ``zip_collect`` produce) and never modified.
@@ -267,7 +267,7 @@ def run(args) -> int:
         else []
     )
     print(
-        f"mlpkit grade {unit}: {len(students)} submission(s) in "
+        f"mlpcourse grade {unit}: {len(students)} submission(s) in "
         f"{folders['submitted']}/<student>/{unit}/, {cfg.Execute.timeout} s per cell",
         flush=True,
     )
@@ -281,13 +281,13 @@ def run(args) -> int:
 
     outcomes: list[Outcome] = []
     with nbg.grading_environment():
-        with tempfile.TemporaryDirectory(prefix="mlpkit-grade-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="mlpcourse-grade-") as tmp:
             gcfg = nbg.copy_config(cfg)
             gcfg.CourseDirectory.release_directory = tmp  # the gradebook only: exercises/ untouched
             result = nbg.run_converter(GenerateAssignment, gcfg, assignment_id=unit)
         if not result.success:
             print(
-                f"mlpkit grade: could not record {unit} in the gradebook: "
+                f"mlpcourse grade: could not record {unit} in the gradebook: "
                 f"{result.reason()}\n{result.log}",
                 file=sys.stderr,
             )
@@ -355,7 +355,7 @@ def run(args) -> int:
         print(_table(table))
     counts = {s: sum(r["status"] == s for r in rows) for s in ("graded", "failed", "missing")}
     print(
-        f"mlpkit grade {unit}: {counts['graded']} graded, {counts['failed']} failed, "
+        f"mlpcourse grade {unit}: {counts['graded']} graded, {counts['failed']} failed, "
         f"{counts['missing']} missing. Grades: {_shown(out_path, root)}; feedback: "
         f"{folders['feedback']}/<student>/{unit}/"
     )

@@ -1,6 +1,6 @@
 """Helpers for the instructor-pipeline tests (release, grading, slides, notebooks).
 
-The pipeline tests run the real ``mlpkit`` command in a subprocess, the way a
+The pipeline tests run the real ``mlpcourse`` command in a subprocess, the way a
 teacher does, on a temporary course folder: a copy of the repository's
 ``nbgrader_config.py`` plus the units under test (the small fixture unit in
 ``tests/fixtures/course/``, and the real units present in ``solutions/``).
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import nbformat
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURE_COURSE = REPO / "tests" / "fixtures" / "course"
+REPO = Path(__file__).resolve().parents[2]
+FIXTURE_COURSE = REPO / "tests" / "course" / "fixtures" / "course"
 FIXTURE_UNIT = "00_fixture"
 
 
@@ -42,7 +42,7 @@ def real_units() -> list[str]:
 
 def subprocess_env() -> dict:
     """The environment for subprocesses: kernels inline, from this Python, no grading flag."""
-    from mlpkit.course._kernel_env import kernel_env
+    from mlpcourse._kernel_env import kernel_env
 
     env = kernel_env()
     env.pop("NBGRADER_EXECUTION", None)
@@ -51,10 +51,10 @@ def subprocess_env() -> dict:
     return env
 
 
-def run_mlpkit(*args, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    """``mlpkit ARGS`` in a subprocess (as a teacher runs it); output captured as text."""
+def run_mlpcourse(*args, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """``mlpcourse ARGS`` in a subprocess (as a teacher runs it); output captured as text."""
     return subprocess.run(
-        [sys.executable, "-m", "mlpkit.cli", *map(str, args)],
+        [sys.executable, "-m", "mlpcourse.cli", *map(str, args)],
         check=False,
         cwd=cwd or REPO,
         env=subprocess_env(),
@@ -73,9 +73,9 @@ class CliResult:
 
 
 def run_cli(*args) -> CliResult:
-    """``mlpkit ARGS`` in this process (no interpreter start-up: for commands that start
+    """``mlpcourse ARGS`` in this process (no interpreter start-up: for commands that start
     no kernel, e.g. release); stdout and stderr captured."""
-    from mlpkit.cli import main
+    from mlpcourse.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

@@ -1,8 +1,8 @@
-"""`mlpkit grade`: a whole grading round trip in a temporary course folder.
+"""`mlpcourse grade`: a whole grading round trip in a temporary course folder.
 
 Release, then submissions as students hand them in (correct, untouched,
 partial, correct-but-warning, invalid JSON, wrong file name, kernel crash,
-infinite loop), then one `mlpkit grade` run, as a teacher runs it.
+infinite loop), then one `mlpcourse grade` run, as a teacher runs it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pipeline_support import (
     make_submission,
     real_units,
     run_cli,
-    run_mlpkit,
+    run_mlpcourse,
     solution_sources,
     tree_hash,
 )
@@ -70,7 +70,7 @@ def graded(tmp_path_factory):
         encoding="utf-8",
     )
     before = tree_hash(course / "submitted")
-    result = run_mlpkit(
+    result = run_mlpcourse(
         "grade",
         UNIT,
         "--course",
@@ -87,7 +87,7 @@ def graded(tmp_path_factory):
 def test_grade_runs_to_the_end(graded):
     _, result, _ = graded
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"mlpkit grade {UNIT}: 5 graded, 3 failed, 1 missing" in result.stdout, result.stdout
+    assert f"mlpcourse grade {UNIT}: 5 graded, 3 failed, 1 missing" in result.stdout, result.stdout
     # the summary table names everyone
     for student in ("alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "zoe"):
         assert f"\n  {student} " in result.stdout
@@ -175,7 +175,7 @@ def test_stderr_alone_does_not_cost_points(monkeypatch):
     from nbgrader.preprocessors import SaveAutoGrades
     from nbgrader.utils import determine_grade
 
-    from mlpkit.course._nbgrader import SaveAutoGradesIgnoringStderr
+    from mlpcourse._nbgrader import SaveAutoGradesIgnoringStderr
 
     cell = nbformat.v4.new_code_cell("check.done('square')")
     cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "t", "points": 2}
@@ -200,7 +200,7 @@ def test_stderr_alone_does_not_cost_points(monkeypatch):
 
 
 def test_roster_must_have_an_id_column(tmp_path):
-    from mlpkit.course.grade import read_roster
+    from mlpcourse.grade import read_roster
 
     bad = tmp_path / "roster.csv"
     bad.write_text("student,name\nalice,Alice\n", encoding="utf-8")
@@ -255,7 +255,7 @@ def test_real_unit_round_trip(unit, tmp_path):
 
 def test_grades_export_never_loses_an_earlier_one(tmp_path):
     """Regrading rewrites grades_UNIT.csv atomically and keeps a differing earlier export."""
-    from mlpkit.course.grade import GRADE_COLUMNS, write_grades_csv
+    from mlpcourse.grade import GRADE_COLUMNS, write_grades_csv
 
     row = dict.fromkeys(GRADE_COLUMNS, "")
     first = [dict(row, student_id="ana", score="7", max_score="10", status="graded")]

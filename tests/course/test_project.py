@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _name(requirement: str) -> str:
@@ -33,7 +33,7 @@ def test_environment_yml_matches_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
     wanted = [*project["dependencies"], *extras["course"],
-              *[r for r in extras["test"] if not r.startswith("mlpkit")]]
+              *[r for r in extras["test"] if not r.startswith("mlp-course")]]
     env = yaml.safe_load((REPO / "environment.yml").read_text())
     conda, pip = [], []
     for dep in env["dependencies"]:
@@ -61,14 +61,14 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in commands, ".ci/run must run exactly the README's test command"
     makefile = (REPO / "Makefile").read_text()
     assert re.search(r"^test:.*\n\t\$\(BIN\)/python -m pytest\s*$", makefile, re.M)
-    assert re.search(r"^lab:.*\n\t\$\(BIN\)/mlpkit lab\s*$", makefile, re.M)
+    assert re.search(r"^lab:.*\n\t\$\(BIN\)/mlpcourse lab\s*$", makefile, re.M)
 
 
 def test_console_command_lists_the_course_subcommands():
-    out = subprocess.run([sys.executable, "-m", "mlpkit.cli", "--help"],
+    out = subprocess.run([sys.executable, "-m", "mlpcourse.cli", "--help"],
                          capture_output=True, text=True, check=True).stdout
-    for command in ("lab", "release", "grade", "slides", "bench"):
-        assert re.search(rf"^\s+{command}\s", out, re.M), f"`mlpkit {command}` is missing:\n{out}"
+    for command in ("lab", "release", "grade", "slides"):
+        assert re.search(rf"^\s+{command}\s", out, re.M), f"`mlpcourse {command}` is missing:\n{out}"
 
 
 def test_import_mlpkit_exposes_every_module_with_docstrings():
@@ -108,7 +108,7 @@ def test_lab_command_starts_jupyterlab_on_localhost_and_prints_its_url(tmp_path)
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
                JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mlpkit.cli", "lab", "--no-browser", "--port", str(port)],
+        [sys.executable, "-m", "mlpcourse.cli", "lab", "--no-browser", "--port", str(port)],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)
     seen = []

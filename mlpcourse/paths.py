@@ -31,7 +31,7 @@ def course_root(start: str | os.PathLike | None = None) -> Path:
     for candidate in (here, *here.parents):
         if _looks_like_course(candidate):
             return candidate
-    source = Path(__file__).resolve().parents[2]
+    source = Path(__file__).resolve().parents[1]
     if _looks_like_course(source):
         return source
     raise FileNotFoundError(

@@ -1,4 +1,4 @@
-"""``mlpkit lab``: open the course in JupyterLab."""
+"""``mlpcourse lab``: open the course in JupyterLab."""
 from __future__ import annotations
 
 import os
@@ -38,13 +38,13 @@ def run(args) -> int:
     try:
         import jupyterlab  # noqa: F401
     except ImportError:
-        print("mlpkit lab: JupyterLab is not installed in this environment.\n"
+        print("mlpcourse lab: JupyterLab is not installed in this environment.\n"
               "Fix: run `make lab` from the course folder (it installs everything), or\n"
               "     pip install -e '.[course]'", file=sys.stderr)
         return 2
     root = course_root(args.course)
     cmd = build_command(args, root)
-    print(f"mlpkit lab: starting JupyterLab in {root}\n"
+    print(f"mlpcourse lab: starting JupyterLab in {root}\n"
           "  The URL to open (with its token) is printed below; press Ctrl-C twice to stop.",
           flush=True)
     try:

@@ -18,7 +18,7 @@ def kernel_env(base: dict | None = None) -> dict:
     - a ``python3`` kernel resolves to this environment's Python first (a kernel
       spec in the user's home pointing at another Python would otherwise win);
     - this environment's scripts are on PATH (nbgrader runs ``alembic`` by name
-      when it creates a gradebook, and ``.venv/bin/mlpkit`` may run unactivated).
+      when it creates a gradebook, and ``.venv/bin/mlpcourse`` may run unactivated).
     """
     env = dict(os.environ if base is None else base)
     env["MPLBACKEND"] = INLINE_BACKEND

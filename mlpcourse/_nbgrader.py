@@ -1,4 +1,4 @@
-"""What ``mlpkit release`` and ``mlpkit grade`` share: nbgrader set-up, the leak check.
+"""What ``mlpcourse release`` and ``mlpcourse grade`` share: nbgrader set-up, the leak check.
 
 Imports nbgrader, so the command modules import this inside ``run`` only.
 nbgrader's converters are run in-process (as its own ``NbGraderAPI`` does,
@@ -186,7 +186,7 @@ def run_converter(converter_cls, cfg: Config, **coursedir_attrs) -> AppResult:
 
 def _run_converter(converter_cls, cfg: Config, **coursedir_attrs) -> AppResult:
     buffer = io.StringIO()
-    logger = logging.getLogger(f"mlpkit.nbgrader.{converter_cls.__name__}.{id(buffer)}")
+    logger = logging.getLogger(f"mlpcourse.nbgrader.{converter_cls.__name__}.{id(buffer)}")
     logger.propagate = False
     logger.setLevel(logging.DEBUG)
     handler = logging.StreamHandler(buffer)

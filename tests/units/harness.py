@@ -36,7 +36,7 @@ from pathlib import Path
 
 import nbformat
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"
 LECTURES = REPO / "lectures"
 ANSWERS = Path(__file__).resolve().parent / "answers"   # one fixture module per unit

@@ -1,15 +1,15 @@
-"""``mlpkit slides``: every lecture as reveal.js slides that open from disk, offline.
+"""``mlpcourse slides``: every lecture as reveal.js slides that open from disk, offline.
 
 Writes ``_build/slides/<lecture>.html`` for each ``lectures/<lecture>.ipynb``,
 an ``index.html`` listing them, and ``_build/slides/_static/`` with the
-vendored reveal.js and MathJax (see ``mlpkit/course/static/README.md``):
+vendored reveal.js and MathJax (see ``mlpcourse/static/README.md``):
 no CDN, no web font, no npm, no network. Slide types from the notebook
 (slide, sub-slide, fragment, skip, notes: View > Cell toolbar > Slideshow in
 Jupyter, or RISE's property inspector) are honoured; plots are inlined as
 base64 PNG; the stored outputs are shown (``--execute`` reruns the lecture
 first, in a fresh kernel, without saving it). Press ``s`` for the speaker view
 with the notes. Widgets need a kernel: the slides say so where one would be
-(use RISE in ``mlpkit lab`` for live slides).
+(use RISE in ``mlpcourse lab`` for live slides).
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ footer {{ margin-top: 3em; color: #888; font-size: 0.85em; }}
 {items}
 </ol>
 <footer>Keys: arrows to move, <kbd>Esc</kbd> for the overview, <kbd>s</kbd> for the speaker notes,
-<kbd>f</kbd> for full screen. Built by <code>mlpkit slides</code>; works offline.
+<kbd>f</kbd> for full screen. Built by <code>mlpcourse slides</code>; works offline.
 Licences of the bundled reveal.js and MathJax: <code>_static/</code>.</footer>
 </body>
 </html>
@@ -210,7 +210,7 @@ def run(args) -> int:
         raise ValueError(f"--timeout must be a positive number of seconds, got {args.timeout}")
     if not lectures:
         print(
-            f"mlpkit slides: no lecture in {lectures_dir} (lectures/*.ipynb); nothing to build.",
+            f"mlpcourse slides: no lecture in {lectures_dir} (lectures/*.ipynb); nothing to build.",
             file=sys.stderr,
         )
         return 1
@@ -218,7 +218,7 @@ def run(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     copy_static(out)
     exporter = make_exporter()
-    print(f"mlpkit slides: {len(lectures)} lecture(s) -> {out}", flush=True)
+    print(f"mlpcourse slides: {len(lectures)} lecture(s) -> {out}", flush=True)
     entries, failures, warnings = [], [], []
     for path in lectures:
         try:
@@ -278,7 +278,7 @@ def run(args) -> int:
     for line in warnings:
         print(f"  warning: {line}", file=sys.stderr)
     print(
-        f"mlpkit slides: open {out / 'index.html'} ({len(entries)} lecture(s) listed"
+        f"mlpcourse slides: open {out / 'index.html'} ({len(entries)} lecture(s) listed"
         + (f", {len(failures)} failed" if failures else "")
         + ")"
     )

@@ -1,4 +1,4 @@
-"""`mlpkit slides`: one offline reveal.js HTML per lecture, loading nothing from the network.
+"""`mlpcourse slides`: one offline reveal.js HTML per lecture, loading nothing from the network.
 
 The scan below is independent of the command's own warning: it parses every
 HTML page, follows every local file it references (scripts, style sheets, and
@@ -10,7 +10,7 @@ protocol-relative URL in src/href/data/srcset/poster attributes, CSS url() or
 - ``http://www.w3.org/...``: XML namespaces, never fetched;
 - the few URLs inside the vendored reveal.js and MathJax files listed in
   ``VENDORED_URLS`` (licence and "about" links, and defaults of MathJax's
-  speech/IE code that this build never reaches; mlpkit/course/static/README.md);
+  speech/IE code that this build never reaches; mlpcourse/static/README.md);
 - CSS and HTML comments (JupyterLab's style sheet cites its sources there).
 
 When Chromium is installed (Debian's ``chromium``, or Playwright's own), a
@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from pipeline_support import FIXTURE_COURSE, REPO, run_cli, run_mlpkit
+from pipeline_support import FIXTURE_COURSE, REPO, run_cli, run_mlpcourse
 
 LECTURE = "00_fixture"
 REAL_LECTURES = sorted(p.stem for p in (REPO / "lectures").glob("*.ipynb"))
@@ -196,7 +196,7 @@ def slides(tmp_path_factory):
     course = tmp_path_factory.mktemp("slides") / "course"
     (course / "solutions").mkdir(parents=True)
     shutil.copytree(FIXTURE_COURSE / "lectures", course / "lectures")
-    result = run_mlpkit("slides", "--course", course, timeout=600)  # as a teacher: a subprocess
+    result = run_mlpcourse("slides", "--course", course, timeout=600)  # as a teacher: a subprocess
     assert result.returncode == 0, result.stdout + result.stderr
     return course / "_build" / "slides"
 
@@ -220,8 +220,8 @@ def test_no_remote_url_in_the_slides_or_what_they_load(slides, page):
 
 
 def test_vendored_assets_are_complete_and_not_git_ignored():
-    """Every file `mlpkit slides` copies exists, and git would commit it (no `dist/` etc.)."""
-    from mlpkit.course import slides as command
+    """Every file `mlpcourse slides` copies exists, and git would commit it (no `dist/` etc.)."""
+    from mlpcourse import slides as command
 
     files = [command.STATIC / name for name in command.STATIC_FILES]
     assert all(f.is_file() for f in files), [str(f) for f in files if not f.is_file()]
@@ -277,7 +277,7 @@ def test_execute_option_reruns_the_lecture(tmp_path):
     course = tmp_path / "course"
     (course / "solutions").mkdir(parents=True)
     shutil.copytree(FIXTURE_COURSE / "lectures", course / "lectures")
-    result = run_mlpkit(
+    result = run_mlpcourse(
         "slides", "--execute", "--course", course, "--output", tmp_path / "out", timeout=600
     )
     assert result.returncode == 0, result.stdout + result.stderr
