@@ -12,9 +12,9 @@ Cells run in order in one namespace, as a kernel would run them; a solution
 cell whose ``grade_id`` (or a function it defines) is named in ``overrides``
 is replaced by the given source. Nothing here starts a kernel, so it is fast.
 
-Also the helpers every unit's exercise tests share (``tests/test_exercises.py``
-and ``tests/test_unitNN_exercises.py``): where a unit's notebooks live, the
-answer fixtures in ``tests/answers/unitNN.py`` (:func:`answer_modules`), the
+Also the helpers every unit's exercise tests share (``tests/units/test_exercises.py``
+and ``tests/units/test_unitNN_exercises.py``): where a unit's notebooks live, the
+answer fixtures in ``tests/units/answers/unitNN.py`` (:func:`answer_modules`), the
 :class:`WrongAnswer` record and :func:`function_source` that write them, and
 :func:`run_quietly`, :func:`student_stubs`, :func:`solution_functions`,
 :func:`score`.
@@ -149,10 +149,10 @@ def solution_units() -> list[str]:
 
 
 def answer_modules() -> dict:
-    """``{UNIT: module}`` for every fixture module ``tests/answers/unitNN.py``, sorted by unit.
+    """``{UNIT: module}`` for every fixture module ``tests/units/answers/unitNN.py``, sorted by unit.
 
     Each module defines ``UNIT`` (e.g. ``"01_neuron"``), ``CELLS_USING``,
-    ``POINTS``, ``ALTERNATIVES`` and ``WRONG_ANSWERS`` (see ``tests/answers/__init__.py``).
+    ``POINTS``, ``ALTERNATIVES`` and ``WRONG_ANSWERS`` (see ``tests/units/answers/__init__.py``).
     """
     if str(ANSWERS.parent) not in sys.path:
         sys.path.insert(0, str(ANSWERS.parent))   # the fixtures import harness, beside them

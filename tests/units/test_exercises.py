@@ -1,7 +1,7 @@
 """Every unit's exercise: the tests grade behaviour, not code.
 
-For every unit with answer fixtures (``tests/answers/unitNN.py``, see
-``tests/answers/__init__.py``) this proves, with ``tests/harness.py``
+For every unit with answer fixtures (``tests/units/answers/unitNN.py``, see
+``tests/units/answers/__init__.py``) this proves, with ``tests/units/harness.py``
 (in-process, no kernel), that
 
 * the solution notebook passes every graded cell and scores full marks (with
@@ -54,9 +54,9 @@ def _property_cells(fixture) -> set[str]:
 @pytest.mark.parametrize("unit", solution_units())
 def test_every_unit_has_answer_fixtures(unit):
     assert unit in FIXTURES, (
-        f"solutions/{unit}/ has no wrong-answer fixtures: add tests/answers/unit{unit[:2]}.py "
+        f"solutions/{unit}/ has no wrong-answer fixtures: add tests/units/answers/unit{unit[:2]}.py "
         f"with UNIT = {unit!r}, CELLS_USING, POINTS, ALTERNATIVES and WRONG_ANSWERS "
-        "(see tests/answers/__init__.py and CONTRIBUTING.md, Notebooks)")
+        "(see tests/units/answers/__init__.py and CONTRIBUTING.md, Notebooks)")
 
 
 @pytest.mark.parametrize("unit", UNITS)

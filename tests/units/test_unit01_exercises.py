@@ -1,8 +1,8 @@
 """Unit 01 (the artificial neuron): what only this unit's exercise and lecture check.
 
 The generic tests (full marks, other correct answers, wrong answers, the
-student's version, the skeletons) run on every unit in ``tests/test_exercises.py``,
-with this unit's fixtures in ``tests/answers/unit01.py``.
+student's version, the skeletons) run on every unit in ``tests/units/test_exercises.py``,
+with this unit's fixtures in ``tests/units/answers/unit01.py``.
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Unit 02 (linear regression): what only this unit's exercise and lecture check.
 
 The generic tests (full marks, other correct answers, wrong answers, the
-student's version, the skeletons) run on every unit in ``tests/test_exercises.py``,
-with this unit's fixtures in ``tests/answers/unit02.py``. Here:
+student's version, the skeletons) run on every unit in ``tests/units/test_exercises.py``,
+with this unit's fixtures in ``tests/units/answers/unit02.py``. Here:
 
 * a formula right for one feature only earns partial credit;
 * the property cells (``PROPERTY_CELLS``, which no wrong answer's hint targets)

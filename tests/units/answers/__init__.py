@@ -1,6 +1,6 @@
 """Answer fixtures for the exercise notebooks: one module ``unitNN.py`` per unit.
 
-``tests/test_exercises.py`` imports every module here (``harness.answer_modules``)
+``tests/units/test_exercises.py`` imports every module here (``harness.answer_modules``)
 and runs the generic exercise tests on its unit; a unit in ``solutions/`` with no
 module here fails ``test_every_unit_has_answer_fixtures``. A module defines:
 
@@ -22,7 +22,7 @@ module here fails ``test_every_unit_has_answer_fixtures``. A module defines:
     teaching hint. The module docstring lists them by exercise.
 ``PROPERTY_CELLS`` (optional, default empty)
     graded cells that guard hidden behaviour (shapes, invariants) and have no
-    wrong answer with a hint of their own; ``tests/test_unitNN_exercises.py``
+    wrong answer with a hint of their own; ``tests/units/test_unitNN_exercises.py``
     must show that each catches a mistake.
 
 Sources are complete cells, as they would stand in a student's notebook;

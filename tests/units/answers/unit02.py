@@ -1,6 +1,6 @@
 """Answer fixtures for unit 02's exercises (linear regression).
 
-What each name means, and how the fixtures are used: ``tests/answers/__init__.py``.
+What each name means, and how the fixtures are used: ``tests/units/answers/__init__.py``.
 
 The wrong answers, by exercise:
 

@@ -1,6 +1,6 @@
 """Answer fixtures for unit 03's exercises (gradient descent).
 
-What each name means, and how the fixtures are used: ``tests/answers/__init__.py``.
+What each name means, and how the fixtures are used: ``tests/units/answers/__init__.py``.
 
 The wrong answers, by exercise:
 
