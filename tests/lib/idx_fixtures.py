@@ -1,4 +1,4 @@
-"""Small IDX files and a local HTTP server for tests/test_data.py.
+"""Small IDX files and a local HTTP server for tests/lib/test_data_idx.py and test_data_mnist.py.
 
 Written from the IDX format description, independently of mlpkit, so that the
 tests compare mlpkit's reader against a separate implementation.
