@@ -5,6 +5,7 @@ hand-computed steps and against the theory of the divergence threshold; the
 widgets are built in-process and driven by setting slider values, which runs
 the same observers a browser would.
 """
+import functools
 import math
 import os
 
@@ -13,8 +14,8 @@ import pytest
 
 import mlpkit.optim as optim
 from mlpkit import widgets
-from mlpkit.widgets import (OPTIMIZERS, convergence_rate, divergence_threshold, run_1d, run_2d,
-                            run_regression)
+from mlpkit.widgets import (convergence_rate, divergence_threshold, optimizer_choices, run_1d,
+                            run_2d, run_regression)
 
 
 @pytest.fixture(autouse=True)
@@ -23,16 +24,25 @@ def _not_grading(monkeypatch):
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
 
 
-def _spy(monkeypatch, module, name):
-    """Replace module.name by a wrapper that counts its calls and calls the original."""
-    original = getattr(module, name)
-    calls = []
-
+def _counting(original, calls):
+    @functools.wraps(original)          # keeps the signature the widgets read
     def spy(*args, **kwargs):
         calls.append((args, kwargs))
         return original(*args, **kwargs)
+    return spy
 
-    monkeypatch.setattr(module, name, spy)
+
+def _spy(monkeypatch, module, name):
+    """Replace module.name by a wrapper that counts its calls and calls the original."""
+    calls = []
+    monkeypatch.setattr(module, name, _counting(getattr(module, name), calls))
+    return calls
+
+
+def _spy_rule(monkeypatch, name):
+    """The same for the update rule registered as ``optim.UPDATE_RULES[name]``."""
+    calls = []
+    monkeypatch.setitem(optim.UPDATE_RULES, name, _counting(optim.UPDATE_RULES[name], calls))
     return calls
 
 
@@ -185,20 +195,74 @@ def test_rosenbrock_blow_up_stops_early():
     assert not good.diverged and good.losses[-1] < 0.01 * good.losses[0]
 
 
-@pytest.mark.parametrize("name, rule, kwarg", [
-    ("sgd", "sgd_update", {"momentum": 0.5, "nesterov": False}),
+@pytest.mark.parametrize("name, registered, kwarg", [
+    ("sgd", "sgd", {"momentum": 0.5, "nesterov": False}),
+    ("nesterov", "sgd", {"momentum": 0.5, "nesterov": True}),
+    ("adagrad", "adagrad", {}),
+    ("rmsprop", "rmsprop", {}),
+    ("adam", "adam", {"beta1": 0.5}),
+    ("adamw", "adamw", {"beta1": 0.5}),
+])
+def test_each_optimizer_calls_its_rule(monkeypatch, name, registered, kwarg):
+    calls = _spy_rule(monkeypatch, registered)
+    momentum = 0.5 if name in ("sgd", "nesterov", "adam", "adamw") else 0.0
+    run_2d(0.01, momentum, 12, optimizer=name)
+    assert len(calls) == 12
+    for key, value in kwarg.items():
+        assert calls[0][1].get(key, False) == value
+
+
+@pytest.mark.parametrize("name, rule, hyper", [
+    ("sgd", "sgd_update", {"momentum": 0.5}),
     ("nesterov", "sgd_update", {"momentum": 0.5, "nesterov": True}),
     ("adagrad", "adagrad_update", {}),
     ("rmsprop", "rmsprop_update", {}),
     ("adam", "adam_update", {"beta1": 0.5}),
+    ("adamw", "adamw_update", {"beta1": 0.5}),          # with its default weight decay
 ])
-def test_each_optimizer_calls_its_rule(monkeypatch, name, rule, kwarg):
-    calls = _spy(monkeypatch, optim, rule)
-    momentum = 0.5 if name in ("sgd", "nesterov", "adam") else 0.0
-    run_2d(0.01, momentum, 12, optimizer=name)
-    assert len(calls) == 12
-    for key, value in kwarg.items():
-        assert calls[0][1][key] == value
+def test_run_2d_follows_the_public_rule(name, rule, hyper):
+    # oracle: the documented pure rule of mlpkit.optim, called by hand on the valley's
+    # gradient (a w1, c w2) = (w1, 30 w2)
+    momentum = hyper.get("momentum", hyper.get("beta1", 0.0))
+    run = run_2d(0.01, momentum, 12, optimizer=name)
+    w, state = np.array([-4.5, 1.5]), None
+    for t in range(12):
+        w, state = getattr(optim, rule)(w, np.array([w[0], 30.0 * w[1]]), state, lr=0.01,
+                                        **hyper)
+        assert run.path[t + 1] == pytest.approx(w, rel=1e-12, abs=1e-15)
+
+
+def test_the_menu_is_the_optimizer_registry():
+    choices = optimizer_choices()
+    assert set(choices) == set(optim.OPTIMIZERS) | {"nesterov"}
+    assert {"sgd", "nesterov", "adagrad", "rmsprop", "adam"} <= set(choices)
+    assert list(choices)[:2] == ["sgd", "nesterov"]
+    assert choices["sgd"].label == "SGD (momentum mu)"
+    assert choices["nesterov"].label == "Nesterov (momentum mu)"
+    assert choices["adam"].label == "Adam (beta1 = mu)"
+    assert choices["adagrad"].label == "AdaGrad" and choices["adagrad"].knob is None
+    for name, cls in optim.OPTIMIZERS.items():      # every registered optimiser runs
+        assert choices[name].title == cls.__name__
+        run = run_2d(0.05, None, 30, optimizer=name)
+        assert run.losses[-1] < run.losses[0], name
+        assert run.message.startswith(cls.__name__)
+
+
+def test_an_optimizer_added_to_the_registry_appears_without_editing_the_widgets(monkeypatch):
+    # a toy rule, registered the way a new optimiser is: w <- w - eta sign(dw)
+    def sign_update(w, dw, state=None, *, lr):
+        return w - lr * np.sign(dw), state
+
+    monkeypatch.setitem(optim.OPTIMIZERS, "signsgd", type("SignSGD", (), {}))
+    monkeypatch.setitem(optim.UPDATE_RULES, "signsgd", sign_update)
+    run = run_2d(0.5, None, 3, optimizer="signsgd")
+    assert run.path[1] == pytest.approx([-4.0, 1.0])      # (-4.5, 1.5) - 0.5 (-1, +1)
+    assert run.message.startswith("SignSGD") and run.threshold is None
+    w = widgets.valley_2d(optimizer_menu=True)
+    assert ("SignSGD", "signsgd") in w.optimizer_dropdown.options
+    w.optimizer_dropdown.value = "signsgd"                 # a suggestion for it, and a run
+    assert w.result.optimizer == "signsgd" and w.momentum_slider.disabled
+    assert "SignSGD" in w.status.value
 
 
 # ---------------------------------------------------------------------------
@@ -256,7 +320,7 @@ def test_valley_widget_menu_and_sliders(monkeypatch):
     w.momentum_slider.value = 0.5
     assert "Plain GD with the same eta needs" in w.status.value
     assert w.reference is not None
-    calls = _spy(monkeypatch, optim, "adam_update")
+    calls = _spy_rule(monkeypatch, "adam")
     w.optimizer_dropdown.value = "adam"
     assert len(calls) == w.steps_slider.value          # one update, with the suggested values
     assert w.momentum_slider.description.startswith("Adam")
@@ -270,7 +334,7 @@ def test_valley_widget_menu_and_sliders(monkeypatch):
 def test_regression_widget(monkeypatch):
     w = widgets.regression_training(epochs=10)
     assert "after 10 epochs" in w.status.value
-    runs = _spy(monkeypatch, widgets, "run_regression")
+    runs = _spy(monkeypatch, widgets.regression, "run_regression")
     w.batch_slider.value = 100
     assert len(runs) == 1 and "batch size 100" in w.status.value
     w.lr_slider.value = 10 ** w.lr_slider.max            # log slider: min/max are exponents
@@ -298,8 +362,9 @@ def test_nbgrader_creates_no_widgets(monkeypatch, capsys, builder):
         raise AssertionError("expensive work under NBGRADER_EXECUTION")
 
     monkeypatch.setattr(ipywidgets.Widget, "__init__", no_widgets)
-    for name in ("run_1d", "run_2d", "run_regression"):
-        monkeypatch.setattr(widgets, name, no_work)
+    for module, name in ((widgets.quadratic, "run_1d"), (widgets.valley, "run_2d"),
+                         (widgets.regression, "run_regression")):
+        monkeypatch.setattr(module, name, no_work)
     assert getattr(widgets, builder)() is None
     assert getattr(widgets, builder)(static=True) is None
     out = capsys.readouterr().out.strip().splitlines()
@@ -366,4 +431,3 @@ def test_environment_flag_helper(monkeypatch):
     assert widgets.autograding()
     assert os.environ["NBGRADER_EXECUTION"] == "validate"
     assert math.isfinite(divergence_threshold(1.0))
-    assert set(OPTIMIZERS) == {"sgd", "nesterov", "adagrad", "rmsprop", "adam"}

@@ -1,0 +1,65 @@
+"""Interactive learning-rate and momentum widgets (units 03 and 08).
+
+Three explorers, each a slider panel over a figure that is redrawn on every
+slider move. They rerun mlpkit's *real* optimisers (``mlpkit.optim``) and,
+for the training explorer, mlpkit's real layers, loss and data:
+
+=========================  ====================================================
+``quadratic_1d()``         gradient descent with momentum on
+                           L(w) = (k/2)(w - w*)^2: the path of the iterates on
+                           the curve, the loss per step, and whether (and why)
+                           the run diverges
+``valley_2d()``            an ill-conditioned quadratic valley (or Rosenbrock)
+                           as a contour plot with the optimiser's path; an
+                           optional menu of every optimiser in
+                           ``mlpkit.optim.OPTIMIZERS`` (plus Nesterov) for unit 08
+``regression_training()``  unit 02's line fit trained by mini-batch SGD with
+                           momentum: learning curve and fitted line
+=========================  ====================================================
+
+Each explorer is built on a pure function that does the computing and can be
+used (and tested) without a browser: ``run_1d``, ``run_2d`` and
+``run_regression`` return a small result object (path, losses, verdict,
+threshold, steps to reach a tolerance, ...). ``divergence_threshold`` and
+``convergence_rate`` give the theory they are compared with.
+
+In a notebook::
+
+    from mlpkit.widgets import quadratic_1d, valley_2d, regression_training
+    quadratic_1d(curvature=2.0)                 # unit 03
+    valley_2d(optimizer_menu=True)              # unit 08
+    quadratic_1d(lr=1.2, static=True)           # one still figure, e.g. for slides
+
+Autograding: when the environment variable ``NBGRADER_EXECUTION`` is set (as
+nbgrader does while grading), every builder prints one short line and returns
+None, without creating widgets or computing anything.
+
+Where things live::
+
+    _base.py       the shared rules: autograding, log-scaled eta slider,
+                   static fallback, the Explorer base class
+    _canvas.py     fast figures: Agg canvas, cached background, PNG
+    theory.py      divergence_threshold, convergence_rate (and the derivation)
+    quadratic.py   run_1d, quadratic_1d
+    surfaces.py    the 2-D loss surfaces (valley, Rosenbrock)
+    optimizers.py  the optimiser menu, read from mlpkit.optim's registries
+    valley.py      run_2d, valley_2d
+    regression.py  run_regression, regression_training
+"""
+from mlpkit.widgets._base import autograding
+from mlpkit.widgets.optimizers import optimizer_choices
+from mlpkit.widgets.quadratic import Quadratic1DExplorer, Run1D, quadratic_1d, run_1d
+from mlpkit.widgets.regression import (RegressionExplorer, RegressionRun, regression_training,
+                                       run_regression)
+from mlpkit.widgets.surfaces import SURFACES
+from mlpkit.widgets.theory import convergence_rate, divergence_threshold
+from mlpkit.widgets.valley import Run2D, Valley2DExplorer, run_2d, valley_2d
+
+__all__ = [
+    "divergence_threshold", "convergence_rate",
+    "Run1D", "Run2D", "RegressionRun",
+    "run_1d", "run_2d", "run_regression",
+    "quadratic_1d", "valley_2d", "regression_training",
+    "Quadratic1DExplorer", "Valley2DExplorer", "RegressionExplorer",
+    "optimizer_choices", "SURFACES", "autograding",
+]
