@@ -42,14 +42,16 @@ c.Execute.iopub_timeout = 30
 # nbgrader gives a test cell zero points when it writes anything to stderr
 # (nbgrader.utils.determine_grade), so a correct answer that triggers a
 # warning (warnings.warn, a numpy RuntimeWarning, print(..., file=sys.stderr))
-# would score nothing. This replacement of SaveAutoGrades scores a cell on its
-# errors only; the warning stays in the feedback, where the student sees it.
+# would score nothing. mlpcourse.preprocessors.SaveAutoGradesIgnoringStderr
+# replaces SaveAutoGrades and scores a cell on its errors only; the warning
+# stays in the feedback, where the student sees it. (nbgrader's default list,
+# with that one entry swapped.)
 c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.Execute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "mlpcourse._nbgrader.SaveAutoGradesIgnoringStderr",
+    "mlpcourse.preprocessors.SaveAutoGradesIgnoringStderr",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]

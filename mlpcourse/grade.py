@@ -4,7 +4,7 @@ Submissions are read from ``submitted/<student>/<unit>/<unit>.ipynb`` (the
 layout nbgrader's ``collect`` and ``zip_collect`` produce) and never modified.
 Each student is graded on their own, so one broken submission (not a
 notebook, no notebook, a kernel that dies) is marked ``failed`` with its
-reason and the others are graded as usual:
+reason and the others are graded as usual (the statuses: ``mlpcourse.status``):
 
 1. the gradebook learns the unit from solutions/ (generate_assignment into a
    temporary folder: exercises/ is not touched);
@@ -14,7 +14,7 @@ reason and the others are graded as usual:
    ``--timeout`` seconds, ``NBGRADER_EXECUTION=autograde`` set in the kernel),
    then ``generate_feedback`` (``feedback/<student>/<unit>/<unit>.html``);
 4. ``grades_<unit>.csv``: student_id, first_name, last_name, email, score,
-   max_score, status (graded / failed / missing) and reason.
+   max_score, status (a ``Status``: graded / failed / missing) and reason.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .paths import course_root
+from .paths import course_root, unit_notebooks
+from .status import Status
 
 HELP = "autograde submitted/<student>/UNIT/, write feedback/ and grades_UNIT.csv"
 DEFAULT_TIMEOUT = 120
@@ -62,11 +63,23 @@ def add_arguments(parser):
 
 @dataclass
 class Outcome:
+    """How grading one submission ended: a ``Status`` and the fields of its reason."""
+
     student: str
-    status: str = "graded"  # graded / failed / missing
-    reasons: list[str] = field(default_factory=list)
+    status: Status = Status.GRADED
+    notes: list[str] = field(default_factory=list)  # graded, but the teacher should know these
+    details: dict[str, str] = field(default_factory=dict)  # the fields of the status's reason
     seconds: float = 0.0
     score: float | None = None
+
+    def end(self, status: Status, **details: str) -> None:
+        """Grading ended in ``status``; ``details`` fill the fields of its reason template."""
+        self.status, self.details = status, details
+
+    def reason(self) -> str:
+        """The status's one-line reason (``Status.reason``) for this student."""
+        notes = "; ".join(self.notes)
+        return self.status.reason(student=self.student, notes=notes, **self.details)
 
 
 # ---------------------------------------------------------------- roster
@@ -153,20 +166,19 @@ def grade_one(
 ) -> Outcome:
     from nbgrader.converters import Autograde, GenerateFeedback
 
-    from . import _nbgrader as nbg
+    from . import nbgrader_setup as nbg
 
     outcome = Outcome(student)
     start = time.monotonic()
     problem = _precheck(root / folders["submitted"] / student / unit, expected)
     if problem:
-        outcome.status, outcome.reasons = "failed", [problem]
+        outcome.end(Status.FAILED, problem=problem)
     else:
         result = nbg.run_converter(Autograde, cfg, assignment_id=unit, student_id=student)
         if not result.success:
-            outcome.status = "failed"
-            outcome.reasons = [f"autograde failed: {_explain(result)}"]
+            outcome.end(Status.FAILED, problem=f"autograde failed: {_explain(result)}")
         else:
-            outcome.reasons.extend(_execution_notes(root / folders["autograded"] / student / unit))
+            outcome.notes.extend(_execution_notes(root / folders["autograded"] / student / unit))
             feedback = nbg.run_converter(
                 GenerateFeedback, cfg, assignment_id=unit, student_id=student
             )
@@ -178,7 +190,7 @@ def grade_one(
                 .is_file()
             ]
             if not feedback.success or missing:
-                outcome.reasons.append(
+                outcome.notes.append(
                     f"no feedback: {feedback.reason() if not feedback.success else missing}"
                 )
     outcome.seconds = time.monotonic() - start
@@ -240,11 +252,12 @@ def run(args) -> int:
     from nbgrader.converters import GenerateAssignment
     from nbgrader.coursedir import CourseDirectory
 
-    from . import _nbgrader as nbg
+    from . import nbgrader_setup as nbg
+    from .kernels import kernel_environment
 
     root = course_root(args.course)
     cfg = nbg.load_config(root)
-    unit = nbg.resolve_units(root, cfg, args.unit)[0]
+    unit = nbg.select_units(root, cfg, args.unit)[0]
     folders = nbg.folders(cfg)
     if args.timeout is not None:
         if args.timeout <= 0:
@@ -254,7 +267,7 @@ def run(args) -> int:
         cfg.Execute.timeout = DEFAULT_TIMEOUT  # never unlimited
     roster = read_roster(Path(args.roster)) if args.roster else []
     db_url = CourseDirectory(config=cfg).db_url
-    expected = [p.name for p in nbg.unit_notebooks(root / folders["source"] / unit)]
+    expected = [p.name for p in unit_notebooks(root / folders["source"] / unit)]
 
     submitted = root / folders["submitted"]
     students = (
@@ -280,7 +293,7 @@ def run(args) -> int:
         )
 
     outcomes: list[Outcome] = []
-    with nbg.grading_environment():
+    with kernel_environment():
         with tempfile.TemporaryDirectory(prefix="mlpcourse-grade-") as tmp:
             gcfg = nbg.copy_config(cfg)
             gcfg.CourseDirectory.release_directory = tmp  # the gradebook only: exercises/ untouched
@@ -318,17 +331,18 @@ def run(args) -> int:
         everyone = sorted({s.id for s in gb.students} | set(by_id))
         for sid in everyone:
             student = gb.find_student(sid)
-            outcome = by_id.get(sid) or Outcome(
-                sid, "missing", [f"no {folders['submitted']}/{sid}/{unit}/"]
-            )
-            if outcome.status == "graded":
+            outcome = by_id.get(sid)
+            if outcome is None:
+                outcome = Outcome(sid)
+                outcome.end(Status.MISSING, submitted=folders["submitted"], unit=unit)
+            if outcome.status.scored:
                 try:
                     submission = gb.find_submission(unit, sid)
                     outcome.score = submission.score
                     if submission.needs_manual_grade:
-                        outcome.reasons.append("needs manual grading (nbgrader formgrader)")
+                        outcome.notes.append("needs manual grading (nbgrader formgrader)")
                 except MissingEntry:
-                    outcome.status, outcome.reasons = "failed", ["no grades recorded"]
+                    outcome.end(Status.FAILED, problem="no grades recorded")
             rows.append(
                 {
                     "student_id": sid,
@@ -337,8 +351,8 @@ def run(args) -> int:
                     "email": student.email or "",
                     "score": "" if outcome.score is None else f"{outcome.score:g}",
                     "max_score": f"{max_score:g}",
-                    "status": outcome.status,
-                    "reason": "; ".join(outcome.reasons),
+                    "status": outcome.status.value,
+                    "reason": outcome.reason(),
                 }
             )
 
@@ -353,10 +367,9 @@ def run(args) -> int:
             score = f"{r['score']} / {r['max_score']}" if r["score"] != "" else "-"
             table.append([r["student_id"], score, r["status"], r["reason"]])
         print(_table(table))
-    counts = {s: sum(r["status"] == s for r in rows) for s in ("graded", "failed", "missing")}
+    counts = ", ".join(f"{sum(r['status'] == s for r in rows)} {s}" for s in Status)
     print(
-        f"mlpcourse grade {unit}: {counts['graded']} graded, {counts['failed']} failed, "
-        f"{counts['missing']} missing. Grades: {_shown(out_path, root)}; feedback: "
+        f"mlpcourse grade {unit}: {counts}. Grades: {_shown(out_path, root)}; feedback: "
         f"{folders['feedback']}/<student>/{unit}/"
     )
     return 0

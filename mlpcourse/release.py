@@ -24,12 +24,14 @@ from __future__ import annotations
 import difflib
 import filecmp
 import json
+import re
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from .paths import course_root
+from . import leaks
+from .paths import course_root, unit_notebooks
 
 HELP = "regenerate exercises/ (the student notebooks) from solutions/ with nbgrader"
 
@@ -93,7 +95,7 @@ def build(root: Path, cfg, units: list[str], workdir: Path) -> tuple[Path, list[
     import nbformat
     from nbgrader.converters import GenerateAssignment
 
-    from . import _nbgrader as nbg
+    from . import nbgrader_setup as nbg
 
     names = nbg.folders(cfg)
     tmp_root = workdir / "course"
@@ -104,14 +106,14 @@ def build(root: Path, cfg, units: list[str], workdir: Path) -> tuple[Path, list[
             tmp_root / names["source"] / unit,
             ignore=shutil.ignore_patterns(*_SKIP),
         )
-        for nb_path in nbg.unit_notebooks(tmp_root / names["source"] / unit):
+        for nb_path in unit_notebooks(tmp_root / names["source"] / unit):
             rel = f"{names['source']}/{unit}/{nb_path.name}"
             try:
                 nb = nbformat.read(nb_path, as_version=4)
             except Exception as exc:  # noqa: BLE001 - any unreadable notebook is reported
                 problems.append(f"{rel}: not a readable notebook ({exc.__class__.__name__}: {exc})")
                 continue
-            for issue in nbg.lint_instructor_notebook(nb, cfg):
+            for issue in leaks.lint_instructor_notebook(nb, cfg):
                 problems.append(f"{rel}, {issue}")
     if problems:
         return tmp_root / names["release"], problems
@@ -129,18 +131,79 @@ def build(root: Path, cfg, units: list[str], workdir: Path) -> tuple[Path, list[
                 + (f"\n    nbgrader's log (last lines):\n{log_tail}" if log_tail else "")
             )
             continue
-        for src in nbg.unit_notebooks(tmp_root / names["source"] / unit):
+        for src in unit_notebooks(tmp_root / names["source"] / unit):
             out = tmp_root / names["release"] / unit / src.name
             rel = f"{names['release']}/{unit}/{src.name}"
             if not out.is_file():
                 problems.append(f"{rel}: nbgrader did not produce it")
                 continue
-            nbg.normalise_student_notebook(out, src)
-            leaks = nbg.find_leaks(
+            normalise_student_notebook(out, src)
+            found = leaks.find_leaks(
                 nbformat.read(out, as_version=4), nbformat.read(src, as_version=4), cfg
             )
-            problems.extend(f"{rel}, {leak}" for leak in leaks)
+            problems.extend(f"{rel}, {leak}" for leak in found)
     return tmp_root / names["release"], problems
+
+
+# ---------------------------------------------------------------- reproducible notebooks
+
+# Cell metadata that records when a cell ran, not what it is: dropped from
+# student notebooks so that a release is byte-for-byte reproducible.
+VOLATILE_CELL_METADATA = ("execution", "ExecuteTime")
+VOLATILE_NOTEBOOK_METADATA = ("widgets",)
+
+
+def _deterministic_ids(nb, instructor_raw: dict | None) -> None:
+    source_cells = (instructor_raw or {}).get("cells", [])
+    aligned = len(source_cells) == len(nb.cells) and all(
+        s.get("cell_type") == c.cell_type for s, c in zip(source_cells, nb.cells)
+    )
+    source_ids = {s.get("id") for s in source_cells if s.get("id")}
+    seen = set()
+    for index, cell in enumerate(nb.cells):
+        if aligned and source_cells[index].get("id"):
+            new = source_cells[index]["id"]
+        elif cell.get("id") in source_ids:
+            new = cell["id"]
+        else:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            new = re.sub(r"[^A-Za-z0-9_-]", "-", grade_id)[:64] if grade_id else f"cell-{index}"
+        base, k = new, 2
+        while new in seen:
+            new = f"{base}-{k}"[:64]
+            k += 1
+        seen.add(new)
+        cell["id"] = new
+
+
+def normalise_student_notebook(path: Path, instructor_path: Path) -> None:
+    """Rewrite a generated notebook so that a release is byte-for-byte reproducible.
+
+    Outputs and execution counts are cleared, run-time metadata dropped, cell
+    ids taken from the instructor notebook (or derived from the grade id /
+    position when it has none: never random).
+    """
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        for key in VOLATILE_CELL_METADATA:
+            cell.metadata.pop(key, None)
+    for key in VOLATILE_NOTEBOOK_METADATA:
+        nb.metadata.pop(key, None)
+    if (nb.nbformat, nb.nbformat_minor) >= (4, 5):
+        raw = json.loads(Path(instructor_path).read_text(encoding="utf-8"))
+        _deterministic_ids(nb, raw)
+    else:
+        for cell in nb.cells:
+            cell.pop("id", None)
+    text = nbformat.writes(nb)
+    if not text.endswith("\n"):
+        text += "\n"
+    Path(path).write_text(text, encoding="utf-8", newline="\n")
 
 
 # ---------------------------------------------------------------- comparing
@@ -198,11 +261,11 @@ def compare(built: Path, exercises: Path, units: list[str]) -> list[str]:
 
 
 def run(args) -> int:
-    from . import _nbgrader as nbg
+    from . import nbgrader_setup as nbg
 
     root = course_root(args.course)
     cfg = nbg.load_config(root)
-    units = nbg.resolve_units(root, cfg, args.unit)
+    units = nbg.select_units(root, cfg, args.unit)
     names = nbg.folders(cfg)
     exercises = root / names["release"]
     print(

@@ -2,7 +2,7 @@
 
 Writes ``_build/slides/<lecture>.html`` for each ``lectures/<lecture>.ipynb``,
 an ``index.html`` listing them, and ``_build/slides/_static/`` with the
-vendored reveal.js and MathJax (see ``mlpcourse/static/README.md``):
+vendored reveal.js and MathJax (listed in ``mlpcourse/static/ASSETS.json``):
 no CDN, no web font, no npm, no network. Slide types from the notebook
 (slide, sub-slide, fragment, skip, notes: View > Cell toolbar > Slideshow in
 Jupyter, or RISE's property inspector) are honoured; plots are inlined as
@@ -15,12 +15,13 @@ with the notes. Widgets need a kernel: the slides say so where one would be
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 import sys
 from pathlib import Path
 
-from .paths import course_root
+from .paths import LECTURES, course_root, select_lectures
 
 HELP = "build offline reveal.js slides of every lecture into _build/slides/"
 
@@ -82,17 +83,20 @@ def lecture_title(nb, fallback: str) -> str:
     return fallback
 
 
-# vendored file (under static/) -> where nbconvert's reveal template expects it (under _static/)
-STATIC_FILES = {
-    "reveal.js/LICENSE": "reveal.js/LICENSE",
-    "reveal.js/reveal.js": "reveal.js/dist/reveal.js",
-    "reveal.js/reveal.css": "reveal.js/dist/reveal.css",
-    f"reveal.js/theme/{THEME}.css": f"reveal.js/dist/theme/{THEME}.css",
-    "reveal.js/plugin/notes/notes.js": "reveal.js/plugin/notes/notes.js",
-    "mathjax/LICENSE": "mathjax/LICENSE",
-    "mathjax/tex-svg-full.js": "mathjax/tex-svg-full.js",
-    "README.md": "README.md",
-}
+ASSETS = STATIC / "ASSETS.json"  # the vendored files: versions, licences, checksums
+NOTES = ("README.md", "ASSETS.json")  # copied beside them: what they are and their licences
+
+
+def static_files() -> dict[str, str]:
+    """Every file to copy: its path under ``static/`` -> its path under ``_static/``.
+
+    The vendored files are those ``static/ASSETS.json`` lists (reveal's go where
+    nbconvert's reveal template expects them, under ``reveal.js/dist/``), plus the
+    README and the list itself.
+    """
+    manifest = json.loads(ASSETS.read_text(encoding="utf-8"))
+    files = {f["path"]: f["slides"] for asset in manifest["assets"] for f in asset["files"]}
+    return {**files, **{name: name for name in NOTES}}
 
 
 def copy_static(out: Path) -> None:
@@ -100,7 +104,7 @@ def copy_static(out: Path) -> None:
     dest = out / STATIC_DIR
     if dest.exists():
         shutil.rmtree(dest)
-    for source, target in STATIC_FILES.items():
+    for source, target in static_files().items():
         (dest / target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(STATIC / source, dest / target)
 
@@ -134,7 +138,7 @@ def make_exporter():
 def execute(nb, folder: Path, timeout: int):
     from nbclient import NotebookClient
 
-    from ._kernel_env import kernel_environment
+    from .kernels import kernel_environment
 
     with kernel_environment():
         NotebookClient(
@@ -183,29 +187,13 @@ Licences of the bundled reveal.js and MathJax: <code>_static/</code>.</footer>
 """
 
 
-def _select(lectures_dir: Path, wanted: list[str]) -> list[Path]:
-    available = sorted(p for p in lectures_dir.glob("*.ipynb") if p.is_file())
-    if not wanted:
-        return available
-    by_stem = {p.stem: p for p in available}
-    chosen = []
-    for name in wanted:
-        stem = Path(name).stem
-        if stem not in by_stem:
-            raise ValueError(
-                f"lecture must be one of {', '.join(by_stem) or '(none)'}, got {name!r}"
-            )
-        chosen.append(by_stem[stem])
-    return chosen
-
-
 def run(args) -> int:
     import nbformat
 
     root = course_root(args.course)
-    lectures_dir = root / "lectures"
+    lectures_dir = root / LECTURES
     out = Path(args.output).resolve() if args.output else root / "_build" / "slides"
-    lectures = _select(lectures_dir, args.lectures)
+    lectures = select_lectures(root, args.lectures)
     if args.timeout <= 0:
         raise ValueError(f"--timeout must be a positive number of seconds, got {args.timeout}")
     if not lectures:
@@ -260,7 +248,7 @@ def run(args) -> int:
 
     # the index lists every lecture whose slides exist (also those built by an earlier run)
     built = dict(entries)
-    for path in _select(lectures_dir, []):
+    for path in select_lectures(root):
         if path.stem not in built and (out / f"{path.stem}.html").is_file():
             try:
                 built[path.stem] = lecture_title(nbformat.read(path, as_version=4), path.stem)

@@ -1,10 +1,10 @@
-"""pytest configuration for tests/ (the pipeline tests' helpers are in pipeline_support.py)."""
+"""pytest configuration for all of tests/ (pipeline helpers: tests/course/pipeline_support.py)."""
 import warnings
 
 import numpy as np
 import pytest
 
-# tests/fixtures/ holds a small course (notebooks, a figure, the script that makes them):
+# tests/course/fixtures/ holds a small course (notebooks, a figure, the script that makes them):
 # nothing there is a test, and its notebooks must never be collected (e.g. by --nbval).
 collect_ignore = ["course/fixtures"]
 

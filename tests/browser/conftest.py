@@ -174,7 +174,7 @@ def page(context):
 
 @pytest.fixture(scope="session")
 def kernel_environment():
-    from mlpcourse._kernel_env import kernel_env
+    from mlpcourse.kernels import kernel_env
 
     env = kernel_env()
     env["PYTHONIOENCODING"] = "utf-8"

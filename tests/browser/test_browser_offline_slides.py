@@ -16,10 +16,11 @@ import nbformat
 import pytest
 
 from browser_support import REPO, copy_course, expected_top_level_slides, screenshot, slide_types
+from mlpcourse import paths
 
 pytestmark = pytest.mark.browser
 
-LECTURES = sorted(p.stem for p in (REPO / "lectures").glob("*.ipynb"))
+LECTURES = [p.stem for p in paths.lectures(REPO)]
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +30,10 @@ def slides_dir(browser, tmp_path_factory, kernel_environment):
     course = copy_course(work / "course")
     (course / "solutions").mkdir(exist_ok=True)          # what makes a folder a course folder
     out = work / "slides"
-    cmd = [sys.executable, "-m", "mlpcourse.cli", "slides", "--course", str(course)]
-    done = subprocess.run([*cmd, "--output", str(out)], cwd=course, env=kernel_environment,
-                          capture_output=True, text=True, timeout=600)
-    if done.returncode == 2 and "--output" in done.stderr:          # no --output option
-        out = course / "_build" / "slides"
-        done = subprocess.run(cmd, cwd=course, env=kernel_environment, capture_output=True,
-                              text=True, timeout=600)
+    cmd = [sys.executable, "-m", "mlpcourse.cli", "slides", "--course", str(course),
+           "--output", str(out)]
+    done = subprocess.run(cmd, cwd=course, env=kernel_environment, capture_output=True,
+                          text=True, timeout=600)
     assert done.returncode == 0, (
         f"`mlpcourse slides` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return out

@@ -15,12 +15,13 @@ import pytest
 from browser_support import (REPO, RISE_PRESENT_JS, STDOUT_MIME, cell_index,
                              expected_top_level_slides, notebook, open_notebook, open_rise,
                              screenshot, shift_enter_in, slide_headings, wait_executed)
+from mlpcourse import paths
 
 pytestmark = pytest.mark.browser
 
 LECTURE = "lectures/01_neuron.ipynb"
 LIVE_CELL = "z = w @ x + b"            # the worked example's code cell (lecture 01, section 1)
-LECTURES = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "lectures").glob("*.ipynb"))
+LECTURES = [p.relative_to(REPO).as_posix() for p in paths.lectures(REPO)]
 
 
 def _wait_kernel_connection(page, frames, timeout_s=60):

@@ -3,7 +3,7 @@
 The pipeline tests run the real ``mlpcourse`` command in a subprocess, the way a
 teacher does, on a temporary course folder: a copy of the repository's
 ``nbgrader_config.py`` plus the units under test (the small fixture unit in
-``tests/fixtures/course/``, and the real units present in ``solutions/``).
+``tests/course/fixtures/course/``, and the real units present in ``solutions/``).
 They never write into the repository.
 
 (A module of its own, not conftest.py: tests/browser/ has a conftest.py too,
@@ -23,26 +23,21 @@ from pathlib import Path
 
 import nbformat
 
+from mlpcourse import paths
+
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE_COURSE = REPO / "tests" / "course" / "fixtures" / "course"
 FIXTURE_UNIT = "00_fixture"
 
 
 def real_units() -> list[str]:
-    """The units in the repository's solutions/ (each a folder with its notebook)."""
-    source = REPO / "solutions"
-    if not source.is_dir():
-        return []
-    return sorted(
-        p.name
-        for p in source.iterdir()
-        if p.is_dir() and not p.name.startswith((".", "_")) and (p / f"{p.name}.ipynb").is_file()
-    )
+    """The units in the repository's solutions/ (``mlpcourse.paths.units``)."""
+    return paths.units(REPO)
 
 
 def subprocess_env() -> dict:
     """The environment for subprocesses: kernels inline, from this Python, no grading flag."""
-    from mlpcourse._kernel_env import kernel_env
+    from mlpcourse.kernels import kernel_env
 
     env = kernel_env()
     env.pop("NBGRADER_EXECUTION", None)
@@ -51,10 +46,10 @@ def subprocess_env() -> dict:
     return env
 
 
-def run_mlpcourse(*args, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    """``mlpcourse ARGS`` in a subprocess (as a teacher runs it); output captured as text."""
+def run_python(*args, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """``python ARGS`` (this Python) in a subprocess with ``subprocess_env()``; output as text."""
     return subprocess.run(
-        [sys.executable, "-m", "mlpcourse.cli", *map(str, args)],
+        [sys.executable, *map(str, args)],
         check=False,
         cwd=cwd or REPO,
         env=subprocess_env(),
@@ -63,6 +58,11 @@ def run_mlpcourse(*args, cwd: Path | None = None, timeout: float = 600) -> subpr
         encoding="utf-8",
         timeout=timeout,
     )
+
+
+def run_mlpcourse(*args, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """``mlpcourse ARGS`` in a subprocess (as a teacher runs it); output captured as text."""
+    return run_python("-m", "mlpcourse.cli", *args, cwd=cwd, timeout=timeout)
 
 
 @dataclass

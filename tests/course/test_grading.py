@@ -12,6 +12,7 @@ import csv
 import nbformat
 import pytest
 
+from mlpcourse.status import Status
 from pipeline_support import (
     FIXTURE_COURSE,
     FIXTURE_UNIT,
@@ -87,7 +88,8 @@ def graded(tmp_path_factory):
 def test_grade_runs_to_the_end(graded):
     _, result, _ = graded
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"mlpcourse grade {UNIT}: 5 graded, 3 failed, 1 missing" in result.stdout, result.stdout
+    summary = f"5 {Status.GRADED}, 3 {Status.FAILED}, 1 {Status.MISSING}"
+    assert f"mlpcourse grade {UNIT}: {summary}" in result.stdout, result.stdout
     # the summary table names everyone
     for student in ("alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "zoe"):
         assert f"\n  {student} " in result.stdout
@@ -98,7 +100,7 @@ def test_scores(graded):
     grades = _grades(course)
     expected = {"alice": "3", "bob": "0", "carol": "2", "dave": "3", "hank": "2"}
     for student, score in expected.items():
-        assert grades[student]["status"] == "graded", grades[student]
+        assert grades[student]["status"] == Status.GRADED, grades[student]
         assert grades[student]["score"] == score, (student, grades[student])
         assert grades[student]["max_score"] == "3"
     assert "test_mean_of timed out" in grades["hank"]["reason"]
@@ -108,13 +110,12 @@ def test_scores(graded):
 def test_broken_submissions_fail_with_a_reason_and_do_not_stop_the_others(graded):
     course, _, _ = graded
     grades = _grades(course)
-    assert (
-        grades["erin"]["status"] == "failed" and "not a valid notebook" in grades["erin"]["reason"]
-    )
-    assert grades["frank"]["status"] == "failed"
+    assert grades["erin"]["status"] == Status.FAILED
+    assert "not a valid notebook" in grades["erin"]["reason"]
+    assert grades["frank"]["status"] == Status.FAILED
     assert f"missing notebook {UNIT}.ipynb" in grades["frank"]["reason"]
     assert f"{UNIT}-Copy1.ipynb" in grades["frank"]["reason"]
-    assert grades["gina"]["status"] == "failed" and "kernel died" in grades["gina"]["reason"]
+    assert grades["gina"]["status"] == Status.FAILED and "kernel died" in grades["gina"]["reason"]
     for student in ("erin", "frank", "gina"):
         assert grades[student]["score"] == ""
 
@@ -124,7 +125,8 @@ def test_roster_is_imported_and_absent_students_listed(graded):
     grades = _grades(course)
     assert (grades["alice"]["first_name"], grades["alice"]["last_name"]) == ("Alice", "Lovelace")
     assert grades["alice"]["email"] == "alice@example.org"
-    assert grades["zoe"]["status"] == "missing" and grades["zoe"]["score"] == ""
+    assert grades["zoe"]["status"] == Status.MISSING and grades["zoe"]["score"] == ""
+    assert grades["zoe"]["reason"] == f"no submitted/zoe/{UNIT}/"
     assert grades["bob"]["first_name"] == ""  # not in the roster: added from submitted/
 
 
@@ -170,12 +172,42 @@ def test_instructor_files_are_where_gitignore_expects(graded):
         assert pattern in ignored
 
 
+def test_status_words_are_the_grades_csv_vocabulary():
+    """The status column is read by teachers' spreadsheets: its words change only here."""
+    assert [str(s) for s in Status] == ["graded", "failed", "missing"]
+    assert [s.scored for s in Status] == [True, False, False]
+    assert Status("failed") is Status.FAILED and Status.FAILED == "failed"
+    fields = {"student": "zoe", "unit": "01_neuron", "submitted": "submitted", "notes": ""}
+    assert Status.MISSING.reason(**fields) == "no submitted/zoe/01_neuron/"
+    assert Status.FAILED.reason(problem="no grades recorded", **fields) == "no grades recorded"
+    assert Status.GRADED.reason(**dict(fields, notes="test_x timed out")) == "test_x timed out"
+
+
+def test_config_swaps_only_nbgrader_score_keeper():
+    """nbgrader_config.py lists nbgrader's own autograde steps, SaveAutoGrades replaced by the
+    course's public preprocessor (an nbgrader upgrade that changes its list shows here)."""
+    from nbgrader.converters import Autograde
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+    from traitlets.utils.importstring import import_item
+
+    from mlpcourse.preprocessors import SaveAutoGradesIgnoringStderr
+
+    cfg = Config(PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config())
+    ours = Autograde(config=cfg).autograde_preprocessors
+    default = Autograde().autograde_preprocessors
+    resolved = [import_item(name) if isinstance(name, str) else name for name in ours]
+    swapped = [SaveAutoGradesIgnoringStderr if pp.__name__ == "SaveAutoGrades" else pp
+               for pp in default]
+    assert resolved == swapped
+
+
 def test_stderr_alone_does_not_cost_points(monkeypatch):
     """nbgrader's rule zeroes a test cell with stderr; the course's SaveAutoGrades ignores it."""
     from nbgrader.preprocessors import SaveAutoGrades
     from nbgrader.utils import determine_grade
 
-    from mlpcourse._nbgrader import SaveAutoGradesIgnoringStderr
+    from mlpcourse.preprocessors import SaveAutoGradesIgnoringStderr
 
     cell = nbformat.v4.new_code_cell("check.done('square')")
     cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "t", "points": 2}
@@ -241,12 +273,12 @@ def test_real_unit_round_trip(unit, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     grades = _grades(course, unit)
     full = float(grades["solution"]["max_score"])
-    assert grades["solution"]["status"] == "graded", grades["solution"]
+    assert grades["solution"]["status"] == Status.GRADED, grades["solution"]
     assert float(grades["solution"]["score"]) == full, (result.stdout, grades["solution"])
-    assert grades["untouched"]["status"] == "graded", grades["untouched"]
+    assert grades["untouched"]["status"] == Status.GRADED, grades["untouched"]
     assert float(grades["untouched"]["score"]) == 0, grades["untouched"]
     if "partial" in grades:
-        assert grades["partial"]["status"] == "graded"
+        assert grades["partial"]["status"] == Status.GRADED
         assert 0 < float(grades["partial"]["score"]) < full, grades["partial"]
     for student in grades:
         assert (course / "feedback" / student / unit / f"{unit}.html").is_file()
@@ -258,7 +290,7 @@ def test_grades_export_never_loses_an_earlier_one(tmp_path):
     from mlpcourse.grade import GRADE_COLUMNS, write_grades_csv
 
     row = dict.fromkeys(GRADE_COLUMNS, "")
-    first = [dict(row, student_id="ana", score="7", max_score="10", status="graded")]
+    first = [dict(row, student_id="ana", score="7", max_score="10", status=Status.GRADED.value)]
     path = tmp_path / "grades_01_neuron.csv"
     assert write_grades_csv(path, first) is None
     original = path.read_bytes()

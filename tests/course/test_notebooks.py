@@ -26,8 +26,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -35,16 +33,17 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_support import FIXTURE_COURSE, REPO, subprocess_env
+from mlpcourse import paths
+from pipeline_support import FIXTURE_COURSE, REPO, run_python
 
 CELL_TIMEOUT = 600  # seconds per cell; MNIST training cells are the slowest
 
 
 def _notebooks() -> list[Path]:
-    found = sorted((REPO / "lectures").glob("*.ipynb")) + sorted(
-        (REPO / "solutions").glob("*/*.ipynb")
-    )
-    return [p for p in found if ".ipynb_checkpoints" not in p.parts]
+    """Every lecture, then every notebook of every unit in solutions/."""
+    solutions = REPO / paths.SOLUTIONS
+    units = [nb for unit in paths.units(REPO) for nb in paths.unit_notebooks(solutions / unit)]
+    return paths.lectures(REPO) + units
 
 
 NOTEBOOKS = _notebooks()
@@ -60,8 +59,7 @@ class NbvalRun:
 def run_nbval(notebooks: list[Path], rootdir: Path) -> NbvalRun:
     """One nbval session over ``notebooks`` (one fresh kernel per notebook)."""
     junit = Path(tempfile.mkdtemp(prefix="nbval-")) / "junit.xml"
-    cmd = [
-        sys.executable,
+    result = run_python(
         "-m",
         "pytest",
         "--nbval-lax",
@@ -77,16 +75,8 @@ def run_nbval(notebooks: list[Path], rootdir: Path) -> NbvalRun:
         "-q",
         "--tb=short",
         f"--junitxml={junit}",
-        *map(str, notebooks),
-    ]
-    result = subprocess.run(
-        cmd,
-        check=False,
+        *notebooks,
         cwd=rootdir,
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
         timeout=CELL_TIMEOUT * 10 * max(1, len(notebooks)),
     )
     cells: dict[str, list[tuple[str, str]]] = {}

@@ -71,6 +71,49 @@ def test_console_command_lists_the_course_subcommands():
         assert re.search(rf"^\s+{command}\s", out, re.M), f"`mlpcourse {command}` is missing:\n{out}"
 
 
+def _touch(root: Path, *files: str) -> Path:
+    for rel in files:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("{}")
+    return root
+
+
+def test_course_discovery_finds_units_and_lectures_in_order(tmp_path):
+    from mlpcourse import paths
+
+    course = _touch(
+        tmp_path,
+        "solutions/02_b/02_b.ipynb", "solutions/01_a/01_a.ipynb", "solutions/01_a/extra.ipynb",
+        "solutions/.ipynb_checkpoints/x/x.ipynb", "solutions/_draft/_draft.ipynb",
+        "solutions/03_other_name/notes.ipynb", "solutions/04_empty/data.csv",
+        "lectures/02_b.ipynb", "lectures/01_a.ipynb", "lectures/figures/plot.png",
+    )
+    assert paths.units(course) == ["01_a", "02_b"]
+    assert [p.name for p in paths.unit_notebooks(course / "solutions" / "01_a")] == [
+        "01_a.ipynb", "extra.ipynb"]
+    assert paths.lectures(course) == [course / "lectures" / "01_a.ipynb",
+                                      course / "lectures" / "02_b.ipynb"]
+    assert paths.select_units(course) == ["01_a", "02_b"]
+    assert paths.select_units(course, "solutions/02_b/") == ["02_b"]
+    with pytest.raises(ValueError, match=r"one of 01_a, 02_b, got '03_other_name'"):
+        paths.select_units(course, "03_other_name")
+    assert paths.select_lectures(course, ["02_b.ipynb"]) == [course / "lectures" / "02_b.ipynb"]
+    with pytest.raises(ValueError, match="got 'nope'"):
+        paths.select_lectures(course, ["nope"])
+    with pytest.raises(FileNotFoundError, match="no unit found"):
+        paths.select_units(_touch(tmp_path / "empty", "lectures/01_a.ipynb"))
+
+
+def test_course_root_is_found_from_inside_and_falls_back_to_the_checkout(tmp_path):
+    from mlpcourse.paths import course_root
+
+    course = _touch(tmp_path / "course", "solutions/01_a/01_a.ipynb", "lectures/01_a.ipynb")
+    assert course_root(course / "solutions" / "01_a") == course
+    # outside any course (an editable install): the checkout this package lives in
+    assert course_root(tmp_path) == REPO
+    assert course_root(REPO / "mlpkit") == REPO
+
+
 def test_import_mlpkit_exposes_every_module_with_docstrings():
     import mlpkit
     for name in ("functional", "nn", "losses", "optim", "init", "gradcheck",

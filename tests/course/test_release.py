@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -19,7 +17,7 @@ from pipeline_support import (
     real_units,
     run_cli,
     run_mlpcourse,
-    subprocess_env,
+    run_python,
     tree_hash,
 )
 
@@ -104,22 +102,9 @@ def test_release_equals_plain_nbgrader_output(released_course, tmp_path):
     """`nbgrader generate_assignment` run by hand in the course gives the same file."""
     ours = (released_course / STUDENT).read_bytes()
     (released_course / STUDENT).unlink()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nbgrader",
-            "generate_assignment",
-            FIXTURE_UNIT,
-            "--force",
-            "--no-db",
-        ],
-        check=False,
-        cwd=released_course,
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = run_python(
+        "-m", "nbgrader", "generate_assignment", FIXTURE_UNIT, "--force", "--no-db",
+        cwd=released_course, timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert (released_course / STUDENT).read_bytes() == ours
@@ -221,16 +206,16 @@ def test_solution_code_copied_into_an_ordinary_cell_is_refused(released_course):
 
 
 def test_find_leaks_reports_markers_and_hidden_tests_in_a_student_notebook(released_course):
-    from mlpcourse import _nbgrader as nbg
+    from mlpcourse.leaks import find_leaks
 
     instructor = nbformat.read(released_course / INSTRUCTOR, as_version=4)
     student = nbformat.read(released_course / STUDENT, as_version=4)
-    assert nbg.find_leaks(student, instructor) == []
+    assert find_leaks(student, instructor) == []
     hidden = instructor.cells[4].source.split("### BEGIN HIDDEN TESTS")[1].split("### END")[0]
     student.cells[4].source += "\n# the hidden tests, pasted back:" + hidden
     student.cells[0].source += "\n\n(end solution)"
     student.cells[2].source += "\n\n### BEGIN HIDDEN TESTS"
-    leaks = [str(leak) for leak in nbg.find_leaks(student, instructor)]
+    leaks = [str(leak) for leak in find_leaks(student, instructor)]
     assert any("cell 4" in x and "the hidden tests of cell 4" in x for x in leaks), leaks
     assert any("cell 0" in x and "end solution" in x for x in leaks), leaks
     assert any("cell 2" in x and "BEGIN HIDDEN TESTS" in x for x in leaks), leaks
@@ -240,18 +225,9 @@ def test_find_leaks_reports_markers_and_hidden_tests_in_a_student_notebook(relea
 
 
 def _validate(course, notebooks, invert=False):
-    cmd = [sys.executable, "-m", "nbgrader", "validate", *map(str, notebooks)]
-    if invert:
-        cmd.insert(4, "--invert")
-    result = subprocess.run(
-        cmd,
-        check=False,
-        cwd=course,
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+    options = ["--invert"] if invert else []
+    result = run_python("-m", "nbgrader", "validate", *options, *notebooks, cwd=course,
+                        timeout=1800)
     return result.stdout + result.stderr
 
 

@@ -30,10 +30,11 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from mlpcourse import paths
 from pipeline_support import FIXTURE_COURSE, REPO, run_cli, run_mlpcourse
 
 LECTURE = "00_fixture"
-REAL_LECTURES = sorted(p.stem for p in (REPO / "lectures").glob("*.ipynb"))
+REAL_LECTURES = [p.stem for p in paths.lectures(REPO)]
 
 NAMESPACES = ("http://www.w3.org/",)
 VENDORED_URLS = {
@@ -223,7 +224,7 @@ def test_vendored_assets_are_complete_and_not_git_ignored():
     """Every file `mlpcourse slides` copies exists, and git would commit it (no `dist/` etc.)."""
     from mlpcourse import slides as command
 
-    files = [command.STATIC / name for name in command.STATIC_FILES]
+    files = [command.STATIC / name for name in command.static_files()]
     assert all(f.is_file() for f in files), [str(f) for f in files if not f.is_file()]
     git = shutil.which("git")
     if not git or not (REPO / ".git").exists():

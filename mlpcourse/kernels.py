@@ -1,4 +1,4 @@
-"""The environment for Jupyter kernels that the course commands start."""
+"""The environment of the Jupyter kernels that the course commands (and tests) start."""
 
 from __future__ import annotations
 
