@@ -143,9 +143,9 @@ def lecture_path(unit: str) -> Path:
 
 
 def solution_units() -> list[str]:
-    """Every unit with an exercise: the folders of ``solutions/`` (``NN_name``), sorted."""
-    return sorted(p.name for p in SOLUTIONS.iterdir()
-                  if p.is_dir() and re.fullmatch(r"\d\d_\w+", p.name))
+    """Every unit with an exercise, in teaching order (the course's one discovery rule)."""
+    from mlpcourse import paths
+    return paths.units(REPO)
 
 
 def answer_modules() -> dict:

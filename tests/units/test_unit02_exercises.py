@@ -20,7 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from answers.unit02 import _EXCESS, POINTS, PROPERTY_CELLS, UNIT, WRONG_ANSWERS  # noqa: E402
+from answers.unit02 import _GAP, POINTS, PROPERTY_CELLS, UNIT, WRONG_ANSWERS  # noqa: E402
 from harness import function_source as _f  # noqa: E402
 from harness import lecture_path, run_quietly, score, solution_path  # noqa: E402
 
@@ -39,7 +39,7 @@ def test_a_formula_for_one_feature_earns_partial_credit():
 
 PROPERTY_MISTAKES = {
     "predict_broadcasts_columns": ("test_predict_line", _f("predict(x, w, b)", "return x * w + b")),
-    "excess_risk_always_zero": ("test_excess_risk_properties", _f(_EXCESS, "return 0.0")),
+    "optimality_gap_always_zero": ("test_optimality_gap_properties", _f(_GAP, "return 0.0")),
 }
 
 

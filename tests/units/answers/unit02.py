@@ -25,7 +25,7 @@ least_squares(x, y)
     bias_as_slice          b = theta[-1:] (an array, not a number)
     lstsq_tuple_returned   returns np.linalg.lstsq's 4-tuple
     one_feature_formula    cov(x, y) / var(x): right for D = 1 only
-excess_risk(x, y, w, b)
+optimality_gap(x, y, w, b)
     best_not_subtracted    the model's MSE itself
     wrong_sign             best MSE minus the model's MSE
     root_mean_squares      difference of RMSEs
@@ -43,20 +43,20 @@ CELLS_USING = {
     "predict": {"test_predict_example", "test_predict_line"},
     "mse": {"test_mse_values", "test_mse_batch"},
     "least_squares": {"test_least_squares_line", "test_least_squares_features"},
-    "excess_risk": {"test_excess_risk_example", "test_excess_risk_properties"},
+    "optimality_gap": {"test_optimality_gap_example", "test_optimality_gap_properties"},
 }
 # The points of each graded test cell (the notebook's nbgrader metadata must agree).
 POINTS = {"test_predict_example": 1, "test_predict_line": 1,
           "test_mse_values": 1, "test_mse_batch": 1,
           "test_least_squares_line": 2, "test_least_squares_features": 2,
-          "test_excess_risk_example": 1, "test_excess_risk_properties": 1}
+          "test_optimality_gap_example": 1, "test_optimality_gap_properties": 1}
 # Cells that guard hidden behaviour (shapes, invariants): no wrong answer below has a
 # hint of its own there; test_unit02_exercises.py shows that each catches its mistake.
-PROPERTY_CELLS = {"test_predict_line", "test_excess_risk_properties"}
+PROPERTY_CELLS = {"test_predict_line", "test_optimality_gap_properties"}
 
 
 _LSQ = "least_squares(x, y)"
-_EXCESS = "excess_risk(x, y, w, b)"
+_GAP = "optimality_gap(x, y, w, b)"
 
 # Correct answers written differently from the solution: each must earn full marks.
 ALTERNATIVES = {
@@ -101,11 +101,11 @@ ALTERNATIVES = {
         _LSQ, "x_mean, y_mean = x.mean(axis=0), y.mean()",
         "w = np.linalg.lstsq(x - x_mean, y - y_mean, rcond=None)[0]",
         "return w, y_mean - x_mean @ w")},
-    "excess_risk_from_own_functions": {"excess_risk": _f(
-        _EXCESS, "w_best, b_best = least_squares(x, y)",
+    "optimality_gap_from_own_functions": {"optimality_gap": _f(
+        _GAP, "w_best, b_best = least_squares(x, y)",
         "return mse(predict(x, w, b), y) - mse(predict(x, w_best, b_best), y)")},
-    "excess_risk_quadratic_form": {"excess_risk": _f(
-        _EXCESS, "X1 = np.column_stack([x, np.ones(len(x))])",
+    "optimality_gap_quadratic_form": {"optimality_gap": _f(
+        _GAP, "X1 = np.column_stack([x, np.ones(len(x))])",
         "d = np.append(w, b) - np.linalg.lstsq(X1, y, rcond=None)[0]",
         "return d @ (X1.T @ X1) @ d / len(y)")},
 }
@@ -169,23 +169,23 @@ WRONG_ANSWERS = [
                    "w = np.sum((x1 - x1.mean()) * (y - y.mean())) / np.sum((x1 - x1.mean()) ** 2)",
                    "return np.array([w]), float(y.mean() - w * x1.mean())"),
                 "test_least_squares_features", "one weight per feature"),
-    # ----------------------------------------------------------------- excess_risk
-    WrongAnswer("best_not_subtracted", "excess_risk",
-                _f(_EXCESS, "return np.mean((x @ w + b - y) ** 2)"),
-                "test_excess_risk_example", "best MSE was not subtracted"),
-    WrongAnswer("wrong_sign", "excess_risk",
-                _f(_EXCESS, "X1 = np.column_stack([x, np.ones(len(x))])",
+    # ----------------------------------------------------------------- optimality_gap
+    WrongAnswer("best_not_subtracted", "optimality_gap",
+                _f(_GAP, "return np.mean((x @ w + b - y) ** 2)"),
+                "test_optimality_gap_example", "best MSE was not subtracted"),
+    WrongAnswer("wrong_sign", "optimality_gap",
+                _f(_GAP, "X1 = np.column_stack([x, np.ones(len(x))])",
                    "theta = np.linalg.lstsq(X1, y, rcond=None)[0]",
                    "return np.mean((X1 @ theta - y) ** 2) - np.mean((x @ w + b - y) ** 2)"),
-                "test_excess_risk_example", "wrong sign"),
-    WrongAnswer("root_mean_squares", "excess_risk",
-                _f(_EXCESS, "X1 = np.column_stack([x, np.ones(len(x))])",
+                "test_optimality_gap_example", "wrong sign"),
+    WrongAnswer("root_mean_squares", "optimality_gap",
+                _f(_GAP, "X1 = np.column_stack([x, np.ones(len(x))])",
                    "theta = np.linalg.lstsq(X1, y, rcond=None)[0]",
                    "rmse_model = np.sqrt(np.mean((x @ w + b - y) ** 2))",
                    "return rmse_model - np.sqrt(np.mean((X1 @ theta - y) ** 2))"),
-                "test_excess_risk_example", "square roots"),
-    WrongAnswer("reference_without_bias", "excess_risk",
-                _f(_EXCESS, "w_best = np.linalg.lstsq(x, y, rcond=None)[0]",
+                "test_optimality_gap_example", "square roots"),
+    WrongAnswer("reference_without_bias", "optimality_gap",
+                _f(_GAP, "w_best = np.linalg.lstsq(x, y, rcond=None)[0]",
                    "return np.mean((x @ w + b - y) ** 2) - np.mean((x @ w_best - y) ** 2)"),
-                "test_excess_risk_example", "without a column of ones"),
+                "test_optimality_gap_example", "without a column of ones"),
 ]
