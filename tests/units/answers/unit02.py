@@ -93,6 +93,10 @@ ALTERNATIVES = {
     "least_squares_pinv": {"least_squares": _f(
         _LSQ, "X1 = np.c_[x, np.ones(len(x))]", "theta = np.linalg.pinv(X1) @ y",
         "return theta[:-1], float(theta[-1])")},
+    "least_squares_returns_a_list": {"least_squares": _f(
+        _LSQ, "X1 = np.column_stack([x, np.ones(len(x))])",
+        "theta = np.linalg.solve(X1.T @ X1, X1.T @ y)",
+        "return [theta[:-1], theta[-1]]")},
     "least_squares_ones_first": {"least_squares": _f(
         _LSQ, "X1 = np.column_stack([np.ones(len(x)), x])",
         "theta, *_ = np.linalg.lstsq(X1, y, rcond=None)",

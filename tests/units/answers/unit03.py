@@ -111,6 +111,8 @@ def _sgd(*replacements):
 
 # Correct answers written differently from the solution: each must earn full marks.
 ALTERNATIVES = {
+    "gradients_as_a_list": {"mse_gradients": _f(
+        _GRAD, "e = x @ w + b - y", "return [2 * x.T @ e / len(y), 2 * e.mean()]")},
     "gradients_loops": {"mse_gradients": _f(
         _GRAD,
         "B, D = x.shape",
