@@ -15,7 +15,7 @@ notation table):
 ``mlpkit.init``       zeros/constant, normal, uniform, LeCun, Xavier, He, ...
 ``mlpkit.gradcheck``  central finite differences and relative error
 ``mlpkit.data``       toy data sets, batching, one-hot, ``load_mnist()``
-``mlpkit.train``      ``fit``, ``evaluate``, ``predict``
+``mlpkit.train``      ``train_step``, ``fit``, ``evaluate``, ``predict``
 ``mlpkit.plot``       learning curves, decision boundaries, digits, ...
 ``mlpkit.check``      the teaching checks used by the exercises' visible tests
 ``mlpkit.widgets``    the interactive learning-rate and momentum widgets

@@ -223,23 +223,87 @@ def test_bce_value_range_errors():
         F.mse_loss("0.5", np.zeros(1))
 
 
-# ------------------------------------------------------------------ classes
+# ------------------------------------------------------------------ the classes, by the registry
 
-@pytest.mark.parametrize("cls, fn, pred, target", [
-    (losses.MSELoss, F.mse_loss, RNG.standard_normal((4, 2)), RNG.standard_normal((4, 2))),
-    (losses.BCELoss, F.bce_loss, RNG.uniform(0.1, 0.9, (4, 1)), np.array([[0.0], [1], [1], [0]])),
-    (losses.BCEWithLogitsLoss, F.bce_with_logits_loss, RNG.standard_normal((4, 1)),
-     np.array([[0.0], [1], [1], [0]])),
-    (losses.CrossEntropyLoss, F.cross_entropy_loss, RNG.standard_normal((4, 3)),
-     np.array([0, 2, 1, 2])),
-])
-def test_loss_classes_call_their_function(cls, fn, pred, target):
+# One example per registered loss: (prediction, target, what predict(prediction) must
+# give). Adding a loss to losses.LOSSES without an example here fails
+# test_every_registered_loss_has_an_example.
+EXAMPLES = {
+    "mse": (np.array([[0.2], [0.5], [0.9], [0.49]]), np.array([[0.0], [1.0], [1.0], [0.0]]),
+            [0, 1, 1, 0]),                                   # one output: y_hat >= 0.5
+    "bce": (np.array([[0.1], [0.5], [0.8], [0.3]]), np.array([[0.0], [1.0], [1.0], [0.0]]),
+            [0, 1, 1, 0]),                                   # probabilities: p >= 0.5
+    "bce_with_logits": (np.array([[-1.5], [0.0], [0.3], [0.4]]),
+                        np.array([[0.0], [1.0], [1.0], [0.0]]),
+                        [0, 1, 1, 1]),                       # logits: z >= 0
+    "cross_entropy": (np.array([[1.0, 2.0, 0.5], [3.0, -1.0, 0.0], [0.1, 0.2, 0.3],
+                                [-2.0, 5.0, 4.9]]), np.array([1, 0, 2, 1]),
+                      [1, 0, 2, 1]),                         # argmax of the logits
+}
+
+
+def test_every_registered_loss_has_an_example():
+    assert set(losses.LOSSES) == set(EXAMPLES)
+    for name, cls in losses.LOSSES.items():
+        assert cls.__name__ in losses.__all__
+        # the registry's name is the functional counterpart's, minus "_loss"
+        assert cls.function is getattr(F, f"{name}_loss")
+
+
+@pytest.mark.parametrize("name", sorted(losses.LOSSES))
+def test_loss_class_forward_and_backward_equal_its_function(name):
+    pred, target, _ = EXAMPLES[name]
+    cls = losses.LOSSES[name]
     loss_fn = cls()
-    expected_loss, expected_grad = fn(pred, target)
+    expected_loss, expected_grad = getattr(F, f"{name}_loss")(pred, target)
     assert loss_fn(pred, target) == expected_loss
     np.testing.assert_array_equal(loss_fn.backward(), expected_grad)
     assert loss_fn.forward(pred, target) == expected_loss
     assert repr(loss_fn) == f"{cls.__name__}()"
+
+
+@pytest.mark.parametrize("name", sorted(losses.LOSSES))
+def test_loss_class_backward_matches_finite_differences(name):
+    pred, target, _ = EXAMPLES[name]
+    loss_fn = losses.LOSSES[name]()
+
+    def grad(v):
+        loss_fn(v, target)
+        return loss_fn.backward()
+
+    assert check_function(lambda v: loss_fn(v, target), pred, grad) < 1e-6
+
+
+@pytest.mark.parametrize("name", sorted(losses.LOSSES))
+def test_loss_class_predict_gives_the_classes_by_hand(name):
+    pred, _, expected = EXAMPLES[name]
+    got = losses.LOSSES[name]().predict(pred)
+    assert got.dtype == np.int64 and got.shape == (len(pred),)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_predict_of_several_outputs_is_the_argmax_for_every_loss():
+    scores = np.array([[0.1, 0.7, 0.2], [0.6, 0.3, 0.1]])
+    for cls in losses.LOSSES.values():
+        np.testing.assert_array_equal(cls().predict(scores), [1, 0])
+
+
+def test_predicted_labels_hand_computed():
+    np.testing.assert_array_equal(losses.predicted_labels([[0.2, 0.7, 0.1], [0.9, 0.0, 0.1]]),
+                                  [1, 0])
+    np.testing.assert_array_equal(losses.predicted_labels([[0.5], [0.49]]), [1, 0])
+    np.testing.assert_array_equal(losses.predicted_labels([-0.1, 0.0, 2.0], threshold=0.0),
+                                  [0, 1, 1])
+    assert losses.predicted_labels([0.7]).dtype == np.int64
+    with pytest.raises(ValueError, match="output must be"):
+        losses.predicted_labels(np.zeros((2, 2, 2)))
+
+
+def test_decision_thresholds_are_the_documented_ones():
+    # 0 for a logit, 0.5 for a probability: what predict uses for one output
+    assert losses.BCEWithLogitsLoss.decision_threshold == 0.0
+    assert losses.BCELoss.decision_threshold == 0.5
+    assert losses.MSELoss.decision_threshold == 0.5
 
 
 def test_loss_class_backward_before_forward():

@@ -1,17 +1,16 @@
-"""Tests for mlpkit.train: fit, History, evaluate, predict, predict_classes, accuracy.
+"""Tests for mlpkit.train: train_step, fit, History, evaluate, predict, predict_classes, accuracy.
 
-The training loop is checked against independent oracles: a full-batch step
-computed by hand from the MSE gradient, and a hand-written mini-batch loop
-that draws the same permutations from the same seed.
+The training loop is checked against independent oracles: a step computed by
+hand from the MSE gradient, and a hand-written mini-batch loop that draws the
+same permutations from the same seed.
 """
 import math
 
 import numpy as np
 import pytest
 
-from mlpkit import losses, nn, optim
-from mlpkit.train import History, accuracy, evaluate, fit, predict, predict_classes
-
+from mlpkit import data, losses, nn, optim
+from mlpkit.train import History, accuracy, evaluate, fit, predict, predict_classes, train_step
 
 # ---------------------------------------------------------------- small problems
 
@@ -77,21 +76,115 @@ class InterruptingLoss:
         return self.inner.backward()
 
 
+# ---------------------------------------------------------------- one step
+
+def one_neuron_on_a_line(n):
+    """A one-neuron float64 model, a line data set of n examples, and the model's w and b."""
+    x, y = line_data(n)
+    model = nn.Linear(1, 1, rng=0, dtype=np.float64)
+    w, b = float(model.weight.data[0, 0]), float(model.bias.data[0])
+    return model, x.astype(np.float64), y.astype(np.float64), w, b
+
+
+def gradient_step_by_hand(w, b, x, y, lr):
+    """One step on the MSE, w <- w - eta dL/dw, b <- b - eta dL/db, with
+    dL/dw = 2/N sum (y_hat - y) x and dL/db = 2/N sum (y_hat - y). Returns w, b and L."""
+    r = (w * x[:, 0] + b) - y[:, 0]
+    return w - lr * 2 * np.mean(r * x[:, 0]), b - lr * 2 * np.mean(r), np.mean(r ** 2)
+
+
+def test_train_step_is_one_hand_computed_gradient_step():
+    model, x, y, w, b = one_neuron_on_a_line(8)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(2):          # the second step must not see the first step's gradients
+        loss = train_step(model, losses.MSELoss(), opt, x, y)
+        w, b, expected_loss = gradient_step_by_hand(w, b, x, y, lr=0.1)
+        assert loss == pytest.approx(expected_loss, rel=1e-12)     # the loss before the update
+        np.testing.assert_allclose(model.weight.data[0, 0], w, rtol=1e-12)
+        np.testing.assert_allclose(model.bias.data[0], b, rtol=1e-12)
+
+
+class RecordingLinear(nn.Linear):
+    """A Linear layer that records the ``input_grad`` of every backward call."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.input_grads = []
+
+    def backward(self, grad_out, *, input_grad=True):
+        self.input_grads.append(input_grad)
+        return super().backward(grad_out, input_grad=input_grad)
+
+
+def test_train_step_skips_only_the_input_gradient_of_the_first_layer():
+    x, y = blob_data(10)
+    first, last = RecordingLinear(2, 4, rng=0), RecordingLinear(4, 2, rng=1)
+    model = nn.Sequential(first, nn.Tanh(), last)
+    train_step(model, losses.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), x, y)
+    assert first.input_grads == [False] and last.input_grads == [True]
+    alone = RecordingLinear(2, 2, rng=0)
+    train_step(alone, losses.CrossEntropyLoss(), optim.SGD(alone.parameters(), lr=0.1), x, y)
+    assert alone.input_grads == [False]
+
+
+class Wrapper(nn.Module):
+    """A Module of one's own: backward(grad_out) without input_grad."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def children(self):
+        return [self.inner]
+
+    def named_parameters(self):
+        return self.inner.named_parameters()
+
+    def forward(self, x):
+        return self.inner.forward(x)
+
+    def backward(self, grad_out):
+        return self.inner.backward(grad_out)
+
+
+def test_train_step_and_fit_work_with_a_module_of_your_own():
+    x, y = blob_data(20)
+    own, plain = Wrapper(mlp(0)), mlp(0)
+    for model in (own, plain):
+        fit(model, losses.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), x, y,
+            epochs=2, batch_size=5, rng=0, progress=False)
+    for got, want in zip(weights(own), weights(plain)):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_hand_written_loop_of_train_steps_is_fit():
+    # The loop of lecture 06 over the public API gives fit's weights and batch losses.
+    x, y = blob_data(50)
+    model, reference = mlp(2), mlp(2)
+    history = fit(model, losses.CrossEntropyLoss(),
+                  optim.SGD(model.parameters(), lr=0.1, momentum=0.9), x, y,
+                  epochs=3, batch_size=8, rng=5, progress=False)
+    loss_fn, opt = losses.CrossEntropyLoss(), optim.SGD(reference.parameters(), lr=0.1,
+                                                        momentum=0.9)
+    rng, batch_losses = np.random.default_rng(5), []
+    reference.train()
+    for _ in range(3):
+        for x_b, y_b in data.batches(x, y, batch_size=8, rng=rng):
+            batch_losses.append(train_step(reference, loss_fn, opt, x_b, y_b))
+    assert batch_losses == history.batch_loss
+    for got, want in zip(weights(model), weights(reference)):
+        np.testing.assert_array_equal(got, want)
+
+
 # ---------------------------------------------------------------- the loop itself
 
 def test_full_batch_step_matches_hand_computed_gradient_descent():
-    # One neuron, MSE, batch_size=None (all N): each epoch is one step
-    # w <- w - eta dL/dw with dL/dw = 2/N sum (y_hat - y) x, dL/db = 2/N sum (y_hat - y).
-    x, y = line_data(16)
-    x, y = x.astype(np.float64), y.astype(np.float64)
-    model = nn.Linear(1, 1, rng=0, dtype=np.float64)
-    w, b = float(model.weight.data[0, 0]), float(model.bias.data[0])
-    lr = 0.1
-    fit(model, losses.MSELoss(), optim.SGD(model.parameters(), lr=lr), x, y,
+    # batch_size=None (all N): each epoch is one step of gradient descent
+    model, x, y, w, b = one_neuron_on_a_line(16)
+    fit(model, losses.MSELoss(), optim.SGD(model.parameters(), lr=0.1), x, y,
         epochs=3, batch_size=None, progress=False, rng=0)
     for _ in range(3):      # the gradients must not accumulate across steps
-        r = (w * x[:, 0] + b) - y[:, 0]
-        w, b = w - lr * 2 * np.mean(r * x[:, 0]), b - lr * 2 * np.mean(r)
+        w, b, _ = gradient_step_by_hand(w, b, x, y, lr=0.1)
     np.testing.assert_allclose(model.weight.data[0, 0], w, rtol=1e-12)
     np.testing.assert_allclose(model.bias.data[0], b, rtol=1e-12)
 
@@ -244,6 +337,51 @@ def test_binary_accuracy_thresholds_logits_at_zero():
     assert evaluate(model, loss_fn, x, target)["accuracy"] == pytest.approx(want)
 
 
+class NamedWithLogitsLoss(losses.MSELoss):
+    """An MSE loss whose name says "WithLogits": its outputs are still read at 0.5."""
+
+
+class InvertedLoss(losses.BCEWithLogitsLoss):
+    """A loss of one's own that reads its outputs the other way round."""
+
+    def predict(self, z):
+        return 1 - super().predict(z)
+
+
+def test_predicted_classes_come_from_the_loss_not_its_name():
+    model = nn.Linear(1, 1, rng=0, dtype=np.float64)
+    model.weight.data[...], model.bias.data[...] = 1.0, 0.0      # y_hat = x
+    x = np.array([[0.2], [0.3], [0.6], [0.7]])
+    y = np.array([[0.0], [0.0], [1.0], [1.0]])
+    # read at 0.5 (all right), not at 0 (the two below 0.5 wrong)
+    assert evaluate(model, NamedWithLogitsLoss(), x, y)["accuracy"] == 1.0
+    assert evaluate(model, losses.BCEWithLogitsLoss(), x, y)["accuracy"] == 0.5
+    assert evaluate(model, InvertedLoss(), x, y)["accuracy"] == 0.5
+    np.testing.assert_array_equal(predict_classes(model, x, loss_fn=InvertedLoss()), [0, 0, 0, 0])
+    np.testing.assert_array_equal(predict_classes(model, x - 0.4,
+                                                  loss_fn=losses.BCEWithLogitsLoss()),
+                                  [0, 0, 1, 1])
+    np.testing.assert_array_equal(predict_classes(model, x - 0.4), [0, 0, 0, 0])   # 0.5
+    assert accuracy(x - 0.4, y, loss_fn=losses.BCEWithLogitsLoss()) == 1.0
+    with pytest.raises(ValueError, match="threshold or loss_fn, not both"):
+        accuracy(x, y, threshold=0.0, loss_fn=losses.BCELoss())
+
+
+def test_fit_counts_training_accuracy_with_the_loss_predict():
+    x, y = blob_data(40)
+    target = y[:, None].astype(np.float64)
+    plain, inverted = (nn.Linear(2, 1, rng=0, dtype=np.float64) for _ in range(2))
+    # lr tiny: the weights barely move, so both count the same outputs, read both ways
+    kwargs = {"epochs": 1, "batch_size": None, "x_val": x, "y_val": target, "progress": False}
+    h_plain = fit(plain, losses.BCEWithLogitsLoss(), optim.SGD(plain.parameters(), lr=1e-12),
+                  x, target, **kwargs)
+    h_inv = fit(inverted, InvertedLoss(), optim.SGD(inverted.parameters(), lr=1e-12),
+                x, target, **kwargs)
+    assert 0 < h_plain.accuracy[0] < 1
+    assert h_inv.accuracy[0] == pytest.approx(1 - h_plain.accuracy[0])
+    assert h_inv.val_accuracy[0] == pytest.approx(1 - h_plain.val_accuracy[0])
+
+
 # ---------------------------------------------------------------- modes
 
 def test_fit_trains_in_train_mode_validates_in_eval_mode_and_ends_in_eval_mode():
@@ -281,36 +419,37 @@ def test_dropout_is_off_in_predict():
 
 # ---------------------------------------------------------------- early stopping
 
-def test_early_stopping_triggers_and_restores_the_best_weights():
-    # Validation targets are the mirror image of the training targets, so the
-    # validation loss gets worse as soon as the model learns the training line.
+def fit_against_the_mirror_image(epochs, patience):
+    """Fit a line with early stopping, validating on the mirror image of the targets.
+
+    The validation loss gets worse as soon as the model learns the training
+    line. Returns the history and the validation loss of the model fit leaves.
+    """
     x, y = line_data(64)
     model = nn.Linear(1, 1, rng=0)
     model.weight.data[...] = 0.0
     history = fit(model, losses.MSELoss(), optim.SGD(model.parameters(), lr=0.05), x, y,
-                  epochs=50, batch_size=16, x_val=x, y_val=-y, early_stopping=2, rng=0,
-                  progress=False)
+                  epochs=epochs, batch_size=16, x_val=x, y_val=-y, early_stopping=patience,
+                  rng=0, progress=False)
+    return history, evaluate(model, losses.MSELoss(), x, -y)["loss"]
+
+
+def test_early_stopping_triggers_and_restores_the_best_weights():
+    history, final_val_loss = fit_against_the_mirror_image(epochs=50, patience=2)
     assert history.stop_reason == "early_stopping" and history.stopped_early
     best = history.best_epoch
     assert best == int(np.argmin(history.val_loss)) + 1
     assert history.epochs == best + 2                     # patience 2
     assert history.val_loss[best] >= history.val_loss[best - 1]
     # the model now holds the weights of the best epoch: evaluating reproduces its loss
-    restored = evaluate(model, losses.MSELoss(), x, -y)["loss"]
-    assert restored == pytest.approx(history.val_loss[best - 1], rel=1e-6)
+    assert final_val_loss == pytest.approx(history.val_loss[best - 1], rel=1e-6)
 
 
 def test_with_early_stopping_the_model_ends_at_the_best_epoch_even_without_stopping():
-    x, y = line_data(64)
-    model = nn.Linear(1, 1, rng=0)
-    model.weight.data[...] = 0.0
-    history = fit(model, losses.MSELoss(), optim.SGD(model.parameters(), lr=0.05), x, y,
-                  epochs=4, batch_size=16, x_val=x, y_val=-y, early_stopping=10, rng=0,
-                  progress=False)
+    history, final_val_loss = fit_against_the_mirror_image(epochs=4, patience=10)
     assert history.stop_reason is None and history.epochs == 4
     assert history.best_epoch == 1
-    restored = evaluate(model, losses.MSELoss(), x, -y)["loss"]
-    assert restored == pytest.approx(history.val_loss[0], rel=1e-6)
+    assert final_val_loss == pytest.approx(history.val_loss[0], rel=1e-6)
 
 
 def test_early_stopping_restores_batchnorm_running_statistics():
@@ -364,6 +503,20 @@ def test_divergence_of_the_model_output_is_caught_too():
         history = fit(model, losses.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=1e20),
                       100 * x, y, epochs=5, batch_size=8, rng=0, progress=False)
     assert history.stop_reason == "diverged" and math.isnan(history.batch_loss[-1])
+
+
+def test_an_infinite_loss_stops_before_the_optimizer_step():
+    # Outputs of 1e20 are finite in float32, their squares are not: the loss is inf.
+    x, y = line_data(16)
+    model = nn.Linear(1, 1, rng=0)
+    model.weight.data[...], model.bias.data[...] = 0.0, 1e20
+    before = weights(model)
+    with pytest.warns(RuntimeWarning, match="epoch 1, batch 1: the loss is inf"):
+        history = fit(model, losses.MSELoss(), optim.SGD(model.parameters(), lr=0.1), x, y,
+                      epochs=2, batch_size=8, rng=0, progress=False)
+    assert history.stop_reason == "diverged" and history.batch_loss == [math.inf]
+    for got, want in zip(weights(model), before):
+        np.testing.assert_array_equal(got, want)
 
 
 class GradientBlowUp(nn.Module):
