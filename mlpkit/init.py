@@ -43,14 +43,6 @@ import numpy as np
 
 from mlpkit._validation import _check_real, check_choice, check_positive, check_rng, describe
 
-__all__ = [
-    "zeros", "constant", "normal", "uniform",
-    "lecun_normal", "lecun_uniform",
-    "xavier_normal", "xavier_uniform", "glorot_normal", "glorot_uniform",
-    "he_normal", "he_uniform", "kaiming_normal", "kaiming_uniform",
-    "default", "get", "NAMES",
-]
-
 
 # ---------------------------------------------------------------- helpers
 
@@ -77,15 +69,6 @@ def _check_dtype(dtype) -> np.dtype:
     if not np.issubdtype(dtype, np.floating):
         raise TypeError(f"dtype must be a floating dtype such as np.float32, got {dtype}")
     return dtype
-
-
-def _fans(shape) -> tuple[int, int]:
-    """(fan_in, fan_out) of a weight of shape (fan_out, fan_in)."""
-    if len(shape) != 2:
-        raise ValueError("shape must be (fan_out, fan_in) for a fan-based initialiser, "
-                         f"got {shape}")
-    fan_out, fan_in = shape
-    return fan_in, fan_out
 
 
 def _normal(shape, std, rng, dtype) -> np.ndarray:
@@ -154,23 +137,40 @@ def uniform(shape, rng=None, dtype=np.float32, *, low=0.0, high=1.0) -> np.ndarr
 
 
 # ---------------------------------------------------------------- fan-based
+# Each scheme is a formula for Var(W); the normal version draws N(0, Var), with
+# std = sqrt(Var), the uniform one U(-bound, bound), with bound = sqrt(3 Var).
+
+def _fans(shape) -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight of shape (fan_out, fan_in)."""
+    shape = _check_shape(shape)
+    if len(shape) != 2:
+        raise ValueError("shape must be (fan_out, fan_in) for a fan-based initialiser, "
+                         f"got {shape}")
+    fan_out, fan_in = shape
+    return fan_in, fan_out
+
+
+def _centred_normal(shape, std, rng, dtype) -> np.ndarray:
+    return _normal(_check_shape(shape), std, rng, _check_dtype(dtype))
+
+
+def _centred_uniform(shape, bound, rng, dtype) -> np.ndarray:
+    return _uniform(_check_shape(shape), -bound, bound, rng, _check_dtype(dtype))
+
 
 def lecun_normal(shape, rng=None, dtype=np.float32) -> np.ndarray:
     """LeCun normal: N(0, 1/fan_in), std = sqrt(1 / fan_in).
 
     (Some frameworks truncate this normal at 2 std; mlpkit does not.)
     """
-    shape, dtype = _check_shape(shape), _check_dtype(dtype)
     fan_in, _ = _fans(shape)
-    return _normal(shape, math.sqrt(1.0 / fan_in), rng, dtype)
+    return _centred_normal(shape, math.sqrt(1.0 / fan_in), rng, dtype)
 
 
 def lecun_uniform(shape, rng=None, dtype=np.float32) -> np.ndarray:
     """LeCun uniform: U(-bound, bound) with Var = 1/fan_in, bound = sqrt(3 / fan_in)."""
-    shape, dtype = _check_shape(shape), _check_dtype(dtype)
     fan_in, _ = _fans(shape)
-    bound = math.sqrt(3.0 / fan_in)
-    return _uniform(shape, -bound, bound, rng, dtype)
+    return _centred_uniform(shape, math.sqrt(3.0 / fan_in), rng, dtype)
 
 
 def xavier_normal(shape, rng=None, dtype=np.float32) -> np.ndarray:
@@ -178,17 +178,14 @@ def xavier_normal(shape, rng=None, dtype=np.float32) -> np.ndarray:
 
     Suited to sigmoid and tanh layers.
     """
-    shape, dtype = _check_shape(shape), _check_dtype(dtype)
     fan_in, fan_out = _fans(shape)
-    return _normal(shape, math.sqrt(2.0 / (fan_in + fan_out)), rng, dtype)
+    return _centred_normal(shape, math.sqrt(2.0 / (fan_in + fan_out)), rng, dtype)
 
 
 def xavier_uniform(shape, rng=None, dtype=np.float32) -> np.ndarray:
     """Xavier/Glorot uniform: Var = 2 / (fan_in + fan_out), bound = sqrt(6 / (fan_in + fan_out))."""
-    shape, dtype = _check_shape(shape), _check_dtype(dtype)
     fan_in, fan_out = _fans(shape)
-    bound = math.sqrt(6.0 / (fan_in + fan_out))
-    return _uniform(shape, -bound, bound, rng, dtype)
+    return _centred_uniform(shape, math.sqrt(6.0 / (fan_in + fan_out)), rng, dtype)
 
 
 def he_normal(shape, rng=None, dtype=np.float32) -> np.ndarray:
@@ -196,17 +193,14 @@ def he_normal(shape, rng=None, dtype=np.float32) -> np.ndarray:
 
     The factor 2 makes up for ReLU zeroing about half of its inputs.
     """
-    shape, dtype = _check_shape(shape), _check_dtype(dtype)
     fan_in, _ = _fans(shape)
-    return _normal(shape, math.sqrt(2.0 / fan_in), rng, dtype)
+    return _centred_normal(shape, math.sqrt(2.0 / fan_in), rng, dtype)
 
 
 def he_uniform(shape, rng=None, dtype=np.float32) -> np.ndarray:
     """He/Kaiming uniform: Var = 2 / fan_in, bound = sqrt(6 / fan_in)."""
-    shape, dtype = _check_shape(shape), _check_dtype(dtype)
     fan_in, _ = _fans(shape)
-    bound = math.sqrt(6.0 / fan_in)
-    return _uniform(shape, -bound, bound, rng, dtype)
+    return _centred_uniform(shape, math.sqrt(6.0 / fan_in), rng, dtype)
 
 
 def default(shape, rng=None, dtype=np.float32) -> np.ndarray:
@@ -215,29 +209,30 @@ def default(shape, rng=None, dtype=np.float32) -> np.ndarray:
     This is what a PyTorch ``nn.Linear`` weight starts from. (mlpkit starts
     biases at zero.)
     """
-    shape, dtype = _check_shape(shape), _check_dtype(dtype)
     fan_in, _ = _fans(shape)
-    bound = 1.0 / math.sqrt(fan_in)
-    return _uniform(shape, -bound, bound, rng, dtype)
+    return _centred_uniform(shape, 1.0 / math.sqrt(fan_in), rng, dtype)
 
 
-glorot_normal = xavier_normal
-glorot_uniform = xavier_uniform
-kaiming_normal = he_normal
-kaiming_uniform = he_uniform
+#: canonical name -> initialiser: the one table of schemes (tests and docs iterate over it).
+INITIALIZERS = {fn.__name__: fn for fn in [
+    zeros, constant, normal, uniform, lecun_normal, lecun_uniform,
+    xavier_normal, xavier_uniform, he_normal, he_uniform, default,
+]}
 
-_REGISTRY = {
-    "zeros": zeros, "constant": constant, "normal": normal, "uniform": uniform,
-    "lecun_normal": lecun_normal, "lecun_uniform": lecun_uniform,
-    "xavier_normal": xavier_normal, "xavier_uniform": xavier_uniform,
-    "glorot_normal": glorot_normal, "glorot_uniform": glorot_uniform,
-    "he_normal": he_normal, "he_uniform": he_uniform,
-    "kaiming_normal": kaiming_normal, "kaiming_uniform": kaiming_uniform,
-    "default": default,
+#: Other names for the same schemes (the papers' first authors: Glorot and Bengio
+#: 2010 for Xavier, He, Zhang, Ren and Sun 2015, whom PyTorch calls Kaiming).
+ALIASES = {
+    "glorot_normal": "xavier_normal", "glorot_uniform": "xavier_uniform",
+    "kaiming_normal": "he_normal", "kaiming_uniform": "he_uniform",
 }
+# init.glorot_normal is init.xavier_normal, and so on for every alias.
+globals().update({alias: INITIALIZERS[name] for alias, name in ALIASES.items()})
 
-#: The names :func:`get` accepts.
-NAMES = tuple(_REGISTRY)
+#: The names :func:`get` accepts: the canonical ones, then the aliases.
+NAMES = (*INITIALIZERS, *ALIASES)
+
+__all__ = ["get", "INITIALIZERS", "ALIASES", "NAMES"]
+__all__.extend(NAMES)
 
 
 def get(name: str):
@@ -253,4 +248,4 @@ def get(name: str):
         close = difflib.get_close_matches(name, NAMES, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(f"{exc}{hint}") from None
-    return _REGISTRY[name]
+    return INITIALIZERS[ALIASES.get(name, name)]

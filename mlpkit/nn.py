@@ -32,19 +32,19 @@ in the loss (see :mod:`mlpkit.functional`).
 from __future__ import annotations
 
 import contextlib
+import inspect
 import numbers
 
 import numpy as np
 
 from mlpkit import functional as F
 from mlpkit import init as _init
-from mlpkit._validation import (as_float_array, check_int, check_positive, check_probability,
-                                check_rng, describe)
+from mlpkit._validation import (as_float_array, check_choice, check_int, check_positive,
+                                check_probability, check_rng, describe)
 
-__all__ = [
-    "Parameter", "Module", "Linear",
-    "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Softplus", "Softmax",
-    "Dropout", "BatchNorm1d", "Sequential",
+__all__ = [  # and one activation layer per row of functional.ACTIVATIONS (ReLU, Tanh, ...)
+    "Parameter", "Module", "Linear", "Activation", "Softmax", "Dropout", "BatchNorm1d",
+    "Sequential",
 ]
 
 
@@ -68,50 +68,17 @@ class Parameter:
         The values; optimisers update them in place.
     grad : np.ndarray
         dL/d(data), same shape and dtype, starting at zero. Backward passes
-        *add* into it; :meth:`zero_grad` resets it. Always the same array
-        object (unless you assign a new one).
-
-    How zeroing is done (the one place with a speed trick)
-    -------------------------------------------------------
-    Training zeroes every gradient and then, in the very next backward pass,
-    adds one product into it: ``grad = 0; grad += delta^T x``. Done literally
-    that is a pass writing zeros, a temporary array for the product and a
-    pass adding it, over every weight (for the MNIST MLP, ~235,000 numbers
-    three times per step). So :meth:`zero_grad` only *records* that the
-    gradient is zero (like PyTorch's ``zero_grad(set_to_none=True)``, but the
-    array is kept), and:
-
-    * the first :meth:`accumulate` / :meth:`accumulate_matmul` after it
-      *writes* its value into ``grad`` (0 + value = value), later ones add;
-    * reading ``p.grad`` while the gradient is recorded as zero first fills
-      the array with zeros, so whoever reads it (you, an optimiser, a
-      gradient check) sees exactly the zeros they would have seen.
-
-    The one visible difference: an array fetched *before* ``zero_grad()``
-    (``g = p.grad; p.zero_grad()``) holds its old values until ``p.grad`` is
-    read again or a backward pass writes it. Read ``p.grad`` after zeroing.
+        *add* into it (``grad += ...``); :meth:`zero_grad` sets it back to
+        zero in place, so it stays the same array object (unless you assign
+        a new one).
     """
 
     def __init__(self, data, name: str = "param"):
         if not isinstance(name, str):
             raise TypeError(f"name must be a str, got {describe(name)}")
         self.data = as_float_array(data, "data")
-        self._grad = np.zeros_like(self.data)
-        self._grad_is_zero = True       # see "How zeroing is done" above
+        self.grad = np.zeros_like(self.data)
         self.name = name
-
-    @property
-    def grad(self):
-        """dL/d(data), same shape and dtype as ``data``."""
-        if self._grad_is_zero:          # zeroed lazily: fill now that someone looks
-            self._grad.fill(0)
-            self._grad_is_zero = False
-        return self._grad
-
-    @grad.setter
-    def grad(self, value):
-        self._grad = value
-        self._grad_is_zero = False
 
     @property
     def shape(self) -> tuple:
@@ -123,26 +90,8 @@ class Parameter:
         return self.data.dtype
 
     def zero_grad(self) -> None:
-        """Set ``grad`` to zero (the array object is kept; the zeros are written when
-        ``grad`` is next read, or overwritten by the next backward pass)."""
-        self._grad_is_zero = True
-
-    def accumulate(self, value) -> None:
-        """``grad += value`` (what a layer's backward calls), for value of grad's shape."""
-        if self._grad_is_zero:
-            np.copyto(self._grad, value)    # 0 + value: write it, no pass of zeros
-            self._grad_is_zero = False
-        else:
-            self._grad += value
-
-    def accumulate_matmul(self, a, b) -> None:
-        """``grad += a @ b``, with the product written straight into ``grad`` when the
-        gradient is zero (no temporary array, no addition pass)."""
-        if self._grad_is_zero:
-            np.matmul(a, b, out=self._grad)
-            self._grad_is_zero = False
-        else:
-            self._grad += a @ b
+        """Set every entry of ``grad`` to zero, in place."""
+        self.grad.fill(0)
 
     def __repr__(self) -> str:
         return f"Parameter(name={self.name!r}, shape={self.shape}, dtype={self.dtype})"
@@ -352,9 +301,9 @@ class Linear(Module):
         W = self.weight.data
         x = as_float_array(x, "x", ndim=2, features=self.in_features, dtype=W.dtype,
                            finite=False)
-        z = x @ W.T                 # (B, D) @ (D, M): BLAS reads W.T without copying
+        z = x @ W.T                 # (B, D) @ (D, M)
         if self.bias is not None:
-            z += self.bias.data     # in place: z is a fresh array we own
+            z += self.bias.data     # + b, broadcast over the batch
         self._x = x                 # the only thing backward needs (kept by reference)
         return z
 
@@ -377,12 +326,9 @@ class Linear(Module):
         _need_cache(self, self._x)
         x, W = self._x, self.weight.data
         delta = _as_grad_out(grad_out, (x.shape[0], self.out_features), W.dtype)
-        self.weight.accumulate_matmul(delta.T, x)      # dL/dW += delta^T x, (M, B) @ (B, D)
+        self.weight.grad += delta.T @ x          # dL/dW = delta^T x, (M, B) @ (B, D)
         if self.bias is not None:
-            # dL/db += sum of delta over the batch, written as 1^T delta (1 a vector of
-            # B ones): the same sum, done by BLAS, 2-3x faster than delta.sum(axis=0)
-            ones = np.ones(delta.shape[0], dtype=delta.dtype)
-            self.bias.accumulate_matmul(ones, delta)   # (B,) @ (B, M) -> (M,)
+            self.bias.grad += delta.sum(axis=0)  # dL/db = sum of delta over the batch, (M,)
         if not input_grad:
             return None
         return delta @ W                         # dL/dx = delta W, (B, M) @ (M, D)
@@ -397,141 +343,81 @@ class Linear(Module):
 
 # ====================================================================== activations
 
-class _Elementwise(Module):
-    """An activation a = phi(z) applied entry by entry; no parameters.
+class Activation(Module):
+    """An elementwise activation a = phi(z): any row of ``functional.ACTIVATIONS``.
 
-    forward: z of any shape, e.g. (B, M) -> a, same shape.
+    ``Activation("leaky_relu", alpha=0.2)`` is the layer ``LeakyReLU(alpha=0.2)``:
+    the named classes (``Identity``, ``Sigmoid``, ``Tanh``, ``ReLU``,
+    ``LeakyReLU``, ``ELU``, ``Softplus``, ...) are made from the same table, one
+    per row, so a new activation in :mod:`mlpkit.functional` is a layer here
+    at once. Hyperparameters such as alpha are attributes (``layer.alpha``).
+
+    Shapes
+    ------
+    forward: z of any shape, e.g. (B, M) -> a = phi(z), same shape; caches z.
     backward: dL/da -> dL/dz = dL/da * phi'(z), same shape.
-
-    Subclasses name the functions of :mod:`mlpkit.functional` to use (one
-    truth per formula); computation stays in z's dtype.
+    Computation stays in z's dtype.
     """
 
-    _phi = staticmethod(F.identity)
-    _phi_grad = staticmethod(F.identity_grad)
-
-    def __init__(self):
+    def __init__(self, name, **hyper):
         super().__init__()
-        self._cache = None
+        if not isinstance(name, str):
+            raise TypeError(f"name must be the name of an activation such as 'relu', "
+                            f"got {describe(name)}")
+        self.activation = F.ACTIVATIONS[check_choice("name", name, tuple(F.ACTIVATIONS))]
+        for key, value in self.activation.hyperparameters(**hyper).items():
+            setattr(self, key, value)
+        self._z = None
 
     def _hyper(self) -> dict:
-        return {}
+        return {key: getattr(self, key) for key in self.activation.defaults}
 
     def forward(self, x):
         z = as_float_array(x, "x", finite=False)
-        self._cache = z
-        return self._phi(z, **self._hyper())
+        self._z = z
+        return self.activation.phi(z, **self._hyper())
 
     def backward(self, grad_out):
-        _need_cache(self, self._cache)
-        z = self._cache
+        _need_cache(self, self._z)
+        z = self._z
         g = _as_grad_out(grad_out, z.shape, z.dtype)
-        delta = self._phi_grad(z, **self._hyper())   # a fresh array: safe to scale in place
-        delta *= g
-        return delta
+        return g * self.activation.grad(z, **self._hyper())     # dL/dz = dL/da * phi'(z)
+
+    def extra_repr(self) -> str:
+        text = [f"{key}={value}" for key, value in self._hyper().items()]
+        if type(self) is Activation:
+            text.insert(0, repr(self.activation.name))
+        return ", ".join(text)
 
 
-class Identity(_Elementwise):
-    """a = z (the linear neuron). Shapes: (B, M) -> (B, M)."""
+def _activation_layer(activation: F.Activation) -> type:
+    """The class ``nn.<activation.layer>``, e.g. ``LeakyReLU(alpha=0.01)``, for one row
+    of ``functional.ACTIVATIONS``: an :class:`Activation` whose constructor takes
+    that row's hyperparameters (by position or name, with its defaults)."""
+    signature = inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [inspect.Parameter(key, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=value)
+           for key, value in activation.defaults.items()])
+
+    def __init__(self, *args, **kwargs):
+        hyper = signature.bind(self, *args, **kwargs).arguments
+        del hyper["self"]
+        Activation.__init__(self, activation.name, **hyper)
+
+    __init__.__signature__ = signature
+    doc = (f"a = {activation.formula}, elementwise (:func:`mlpkit.functional."
+           f"{activation.name}`). Shapes: (B, M) -> (B, M).\n\n"
+           f"The layer ``Activation({activation.name!r})``; see :class:`Activation`.")
+    return type(activation.layer, (Activation,),
+                {"__init__": __init__, "__doc__": doc, "__module__": __name__,
+                 "__qualname__": activation.layer})
 
 
-class Softplus(_Elementwise):
-    """a = log(1 + exp(z)), a smooth ReLU; its derivative is the sigmoid. (B, M) -> (B, M)."""
-
-    _phi = staticmethod(F.softplus)
-    _phi_grad = staticmethod(F.softplus_grad)
-
-
-class LeakyReLU(_Elementwise):
-    """a = z if z > 0 else alpha z, 0 <= alpha < 1. (B, M) -> (B, M).
-
-    PyTorch calls alpha ``negative_slope``.
-    """
-
-    _phi = staticmethod(F.leaky_relu)
-    _phi_grad = staticmethod(F.leaky_relu_grad)
-
-    def __init__(self, alpha=0.01):
-        super().__init__()
-        self.alpha = check_probability("alpha", alpha)
-
-    def _hyper(self):
-        return {"alpha": self.alpha}
-
-    def extra_repr(self):
-        return f"alpha={self.alpha}"
-
-
-class ELU(_Elementwise):
-    """a = z if z > 0 else alpha (exp(z) - 1), alpha > 0. (B, M) -> (B, M)."""
-
-    _phi = staticmethod(F.elu)
-    _phi_grad = staticmethod(F.elu_grad)
-
-    def __init__(self, alpha=1.0):
-        super().__init__()
-        self.alpha = check_positive("alpha", alpha)
-
-    def _hyper(self):
-        return {"alpha": self.alpha}
-
-    def extra_repr(self):
-        return f"alpha={self.alpha}"
-
-
-class ReLU(_Elementwise):
-    """a = max(z, 0). (B, M) -> (B, M).
-
-    Caches only the boolean mask z > 0 (one byte per entry): backward is
-    dL/dz = dL/da where z > 0, else 0.
-    """
-
-    def forward(self, x):
-        z = as_float_array(x, "x", finite=False)
-        self._cache = F._relu_mask(z)   # the mask is all that relu'(z) depends on
-        return F.relu(z)
-
-    def backward(self, grad_out):
-        _need_cache(self, self._cache)
-        mask = self._cache
-        g = _as_grad_out(grad_out, mask.shape, None)
-        return g * mask                 # multiplying by a bool mask: one pass, a new array
-
-
-class Sigmoid(_Elementwise):
-    """a = 1 / (1 + exp(-z)), stable for any z. (B, M) -> (B, M).
-
-    Caches the output a, since sigma'(z) = a (1 - a) needs no second exp.
-    Saturates (sigma' near 0) for |z| greater than about 5.
-    """
-
-    def forward(self, x):
-        a = F.sigmoid(as_float_array(x, "x", finite=False))
-        self._cache = a                 # the output a, not z: enough for the derivative
-        return a
-
-    def backward(self, grad_out):
-        _need_cache(self, self._cache)
-        a = self._cache
-        delta = F._sigmoid_grad_from_output(a)
-        delta *= _as_grad_out(grad_out, a.shape, a.dtype)
-        return delta
-
-
-class Tanh(_Elementwise):
-    """a = tanh(z). (B, M) -> (B, M). Caches a, since tanh'(z) = 1 - a^2."""
-
-    def forward(self, x):
-        a = F.tanh(as_float_array(x, "x", finite=False))
-        self._cache = a                 # the output a, not z: enough for the derivative
-        return a
-
-    def backward(self, grad_out):
-        _need_cache(self, self._cache)
-        a = self._cache
-        delta = F._tanh_grad_from_output(a)
-        delta *= _as_grad_out(grad_out, a.shape, a.dtype)
-        return delta
+# Identity, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, Softplus, ...: one class per row.
+for _activation in F.ACTIVATIONS.values():
+    globals()[_activation.layer] = _activation_layer(_activation)
+    __all__.append(_activation.layer)
+del _activation
 
 
 class Softmax(Module):
@@ -780,8 +666,8 @@ class BatchNorm1d(Module):
         g = _as_grad_out(grad_out, x_hat.shape, x_hat.dtype)
         dbeta = g.sum(axis=0)
         dgamma = np.sum(g * x_hat, axis=0)
-        self.bias.accumulate(dbeta)
-        self.weight.accumulate(dgamma)
+        self.bias.grad += dbeta
+        self.weight.grad += dgamma
         scale = self.weight.data * inv_std                 # gamma / sqrt(var + eps), (M,)
         if not batch_stats:
             return g * scale

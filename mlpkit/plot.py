@@ -24,6 +24,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from . import functional as F
 from ._validation import as_float_array, as_labels, check_choice, check_int, describe
 
 __all__ = [
@@ -686,10 +687,6 @@ def confusion_matrix(y_true, y_pred, num_classes: int | None = None, ax=None,
 # activation functions
 # ---------------------------------------------------------------------------
 
-_PRETTY = {"identity": "identity", "sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU",
-           "leaky_relu": "leaky ReLU", "elu": "ELU", "softplus": "softplus"}
-
-
 def activation(name_or_fn, ax=None, derivative: bool = True, zlim=(-5.0, 5.0), *,
                num: int = 501, title: str | None = None, **kwargs):
     """Graph of an activation phi(z) and (dashed) its derivative phi'(z).
@@ -697,9 +694,10 @@ def activation(name_or_fn, ax=None, derivative: bool = True, zlim=(-5.0, 5.0), *
     Parameters
     ----------
     name_or_fn : str, callable or (callable, callable)
-        A name known to :func:`mlpkit.functional.get_activation` ("relu",
-        "leaky_relu", ...), a function phi (its derivative is then estimated
-        by central differences), or a pair (phi, phi_grad).
+        A name from :data:`mlpkit.functional.ACTIVATIONS` ("relu",
+        "leaky_relu", ...; the title then shows its formula), a function phi
+        (its derivative is then estimated by central differences), or a pair
+        (phi, phi_grad).
     ax : matplotlib Axes, optional
     derivative : bool
         Also draw phi'(z).
@@ -715,9 +713,10 @@ def activation(name_or_fn, ax=None, derivative: bool = True, zlim=(-5.0, 5.0), *
     matplotlib Axes
     """
     if isinstance(name_or_fn, str):
-        from .functional import get_activation
-        phi, phi_grad = get_activation(name_or_fn)
-        name = _PRETTY.get(name_or_fn, name_or_fn)
+        phi, phi_grad = F.get_activation(name_or_fn)          # lists the names on a typo
+        entry = F.ACTIVATIONS[name_or_fn]
+        kwargs = entry.hyperparameters(**kwargs)               # the defaults, shown in the title
+        name = f"{entry.layer}: {entry.formula}"
     elif isinstance(name_or_fn, tuple) and len(name_or_fn) == 2 and all(map(callable, name_or_fn)):
         phi, phi_grad = name_or_fn
         name = getattr(phi, "__name__", "activation")

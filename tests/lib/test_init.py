@@ -1,4 +1,5 @@
-"""mlpkit.init: each scheme reaches its documented variance; names, dtypes, rng and errors."""
+"""mlpkit.init: every initialiser in INITIALIZERS reaches its documented variance; names,
+aliases, dtypes, rng and errors."""
 import math
 
 import numpy as np
@@ -10,31 +11,43 @@ FAN_OUT, FAN_IN = 600, 400            # different, so fan_in and fan_out cannot 
 SHAPE = (FAN_OUT, FAN_IN)
 N = FAN_OUT * FAN_IN
 
-# scheme -> (Var(W), distribution)
+# name -> (keyword arguments, Var(W), mean, distribution), from each docstring's formula
 SCHEMES = {
-    "lecun_normal": (1 / FAN_IN, "normal"),
-    "lecun_uniform": (1 / FAN_IN, "uniform"),
-    "xavier_normal": (2 / (FAN_IN + FAN_OUT), "normal"),
-    "xavier_uniform": (2 / (FAN_IN + FAN_OUT), "uniform"),
-    "he_normal": (2 / FAN_IN, "normal"),
-    "he_uniform": (2 / FAN_IN, "uniform"),
-    "default": (1 / (3 * FAN_IN), "uniform"),
+    "zeros": ({}, 0.0, 0.0, "constant"),
+    "constant": ({"value": 0.5}, 0.0, 0.5, "constant"),
+    "normal": ({"mean": 2.0, "std": 0.5}, 0.25, 2.0, "normal"),
+    "uniform": ({"low": -2.0, "high": 1.0}, 9 / 12, -0.5, "uniform"),    # (high - low)^2 / 12
+    "lecun_normal": ({}, 1 / FAN_IN, 0.0, "normal"),
+    "lecun_uniform": ({}, 1 / FAN_IN, 0.0, "uniform"),
+    "xavier_normal": ({}, 2 / (FAN_IN + FAN_OUT), 0.0, "normal"),
+    "xavier_uniform": ({}, 2 / (FAN_IN + FAN_OUT), 0.0, "uniform"),
+    "he_normal": ({}, 2 / FAN_IN, 0.0, "normal"),
+    "he_uniform": ({}, 2 / FAN_IN, 0.0, "uniform"),
+    "default": ({}, 1 / (3 * FAN_IN), 0.0, "uniform"),
 }
 
 
-@pytest.mark.parametrize("name", SCHEMES)
+def test_every_initializer_has_a_documented_variance():
+    assert set(SCHEMES) == set(init.INITIALIZERS)
+
+
+@pytest.mark.parametrize("name", init.INITIALIZERS)
 def test_scheme_reaches_its_variance(name):
-    var, dist = SCHEMES[name]
-    w = init.get(name)(SHAPE, rng=0)
+    kw, var, mean, dist = SCHEMES[name]
+    w = init.INITIALIZERS[name](SHAPE, rng=0, **kw)
+    assert w.shape == SHAPE and w.dtype == np.float32
+    if dist == "constant":
+        assert np.all(w == mean)
+        return
     # The sample variance of N draws has std var * sqrt(2/N) for a normal and
     # var * sqrt(0.8/N) for a uniform (fourth moment 9/5 var^2): allow 5 of those.
     sampling_std = var * math.sqrt((2.0 if dist == "normal" else 0.8) / N)
     assert abs(w.var(dtype=np.float64) - var) < 5 * sampling_std
-    assert abs(w.mean(dtype=np.float64)) < 5 * math.sqrt(var / N)
+    assert abs(w.mean(dtype=np.float64) - mean) < 5 * math.sqrt(var / N)
     if dist == "uniform":
-        bound = math.sqrt(3 * var)          # uniform on [-bound, bound] has Var = bound^2 / 3
-        assert -bound <= w.min() and w.max() <= bound
-        assert w.max() > 0.999 * bound and w.min() < -0.999 * bound
+        half = math.sqrt(3 * var)           # uniform on [m - h, m + h] has Var = h^2 / 3
+        assert mean - half <= w.min() and w.max() <= mean + half
+        assert w.max() > mean + 0.999 * half and w.min() < mean - 0.999 * half
 
 
 def test_default_bound_is_one_over_sqrt_fan_in():
@@ -54,6 +67,15 @@ def test_aliases_are_the_same_functions():
     assert init.kaiming_normal is init.he_normal
     assert init.kaiming_uniform is init.he_uniform
     assert init.get("kaiming_uniform") is init.he_uniform
+    for alias, name in init.ALIASES.items():
+        assert getattr(init, alias) is init.get(alias) is init.INITIALIZERS[name]
+
+
+def test_registry_names_are_the_functions_names():
+    for name, fn in init.INITIALIZERS.items():
+        assert fn.__name__ == name and getattr(init, name) is fn is init.get(name)
+    assert init.NAMES == (*init.INITIALIZERS, *init.ALIASES)
+    assert set(init.__all__) >= set(init.NAMES)
 
 
 def test_constant_initialisers():
@@ -62,13 +84,9 @@ def test_constant_initialisers():
     assert init.zeros(4).shape == (4,)
 
 
-def test_normal_and_uniform_parameters():
-    w = init.normal((400, 500), rng=3, mean=2.0, std=0.5)
-    assert abs(w.mean() - 2.0) < 5 * 0.5 / math.sqrt(w.size)
-    assert abs(w.std() - 0.5) < 0.01
-    u = init.uniform((400, 500), rng=4, low=-2.0, high=1.0)
-    assert -2.0 <= u.min() and u.max() < 1.0
-    assert abs(u.var() - 9 / 12) < 0.01                 # (high - low)^2 / 12
+def test_normal_and_uniform_defaults():
+    w = init.normal((400, 500), rng=3)                  # default N(0, 1), as in NumPy
+    assert abs(w.mean()) < 5 / math.sqrt(w.size) and abs(w.std() - 1.0) < 0.01
     z = init.uniform((3, 3), rng=0)                     # default [0, 1), as in NumPy
     assert 0.0 <= z.min() and z.max() < 1.0
     assert np.all(init.normal((2, 2), std=0.0) == 0.0)
@@ -95,7 +113,8 @@ def test_rng_reproducible_and_never_global():
 
 
 def test_get_lists_valid_names_and_suggests():
-    with pytest.raises(ValueError, match=r"init must be one of 'zeros', .*'default'; "
+    with pytest.raises(ValueError, match=r"init must be one of 'zeros', .*'default', "
+                                         r"'glorot_normal', .*'kaiming_uniform'; "
                                          r"got 'he_norml' \(did you mean 'he_normal'\?\)"):
         init.get("he_norml")
     with pytest.raises(TypeError, match="init must be the name of an initialiser"):

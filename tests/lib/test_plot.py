@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from mlpkit import functional as F  # noqa: E402
 from mlpkit import nn, plot  # noqa: E402
 from mlpkit.train import History  # noqa: E402
 
@@ -258,8 +259,7 @@ def test_confusion_matrix_accepts_scores_and_rejects_bad_input():
 
 # ---------------------------------------------------------------- activations
 
-@pytest.mark.parametrize("name", ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
-                                  "softplus"])
+@pytest.mark.parametrize("name", F.ACTIVATIONS)
 def test_activation_by_name(name):
     ax = made_new_figure(lambda ax: plot.activation(name, ax=ax))
     labelled(ax)
