@@ -10,8 +10,8 @@ notation table):
 ``mlpkit.nn``         layers with ``forward(x)``/``backward(grad_out)``:
                       Linear, activations, Dropout, BatchNorm1d, Sequential
 ``mlpkit.losses``     MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
-``mlpkit.optim``      SGD (momentum, Nesterov), AdaGrad, RMSProp, Adam, and the
-                      pure update rules ``(w, dw, state) -> (new_w, state)``
+``mlpkit.optim``      the optimisers of ``optim.OPTIMIZERS`` and their pure update
+                      rules ``(w, dw, state) -> (new_w, state)``
 ``mlpkit.init``       zeros/constant, normal, uniform, LeCun, Xavier, He, ...
 ``mlpkit.gradcheck``  central finite differences and relative error
 ``mlpkit.data``       toy data sets, batching, one-hot, ``load_mnist()``
