@@ -132,6 +132,10 @@ def make_exporter():
     ):
         setattr(c.SlidesExporter, unused, "")  # never loaded by our template; empty to be sure
     c.SlidesExporter.embed_images = True  # Markdown images become data: URIs
+    # Plot and setup code is hidden on slides (CONTRIBUTING, "Authoring a unit"):
+    # the offline deck drops the input of cells tagged hide-input, keeps their output.
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_input_tags = {"hide-input"}
     return SlidesExporter(config=c)
 
 

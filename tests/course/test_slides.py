@@ -366,3 +366,23 @@ def test_slides_render_in_a_browser_with_the_network_blocked(slides):
     finally:
         browser.close()
         manager.stop()
+
+
+def test_hide_input_cells_show_their_output_but_not_their_code():
+    """Plot and setup code is hidden on slides (CONTRIBUTING, "Authoring a unit")."""
+    import nbformat
+
+    from mlpcourse.slides import make_exporter
+
+    nb = nbformat.v4.new_notebook()
+    hidden = nbformat.v4.new_code_cell(
+        "secret_plot_code = 6 * 7\nprint('visible result', secret_plot_code)",
+        metadata={"tags": ["hide-input"], "jupyter": {"source_hidden": True},
+                  "slideshow": {"slide_type": "slide"}})
+    hidden.outputs = [nbformat.v4.new_output("stream", name="stdout", text="visible result 42\n")]
+    shown = nbformat.v4.new_code_cell("taught_code = 1", metadata={"slideshow": {"slide_type": "-"}})
+    nb.cells = [hidden, shown]
+    html, _ = make_exporter().from_notebook_node(nb)
+    assert "visible result 42" in html
+    assert "secret_plot_code" not in html
+    assert "taught_code" in html
