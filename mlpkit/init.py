@@ -150,57 +150,51 @@ def _fans(shape) -> tuple[int, int]:
     return fan_in, fan_out
 
 
-def _centred_normal(shape, std, rng, dtype) -> np.ndarray:
-    return _normal(_check_shape(shape), std, rng, _check_dtype(dtype))
+def variance_scaling(shape, scale, mode, distribution, rng=None, dtype=np.float32) -> np.ndarray:
+    """The rule behind LeCun, Xavier/Glorot and He: Var(W_ij) = scale / n.
 
-
-def _centred_uniform(shape, bound, rng, dtype) -> np.ndarray:
-    return _uniform(_check_shape(shape), -bound, bound, rng, _check_dtype(dtype))
+    n is ``fan_in`` (mode "fan_in"), ``fan_out`` or their mean (mode "fan_avg").
+    A normal draw has std = sqrt(Var); a uniform draw U(-bound, bound) has
+    Var = bound^2 / 3, so bound = sqrt(3 Var).
+    """
+    fan_in, fan_out = _fans(shape)
+    fans = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}
+    var = scale / fans[check_choice("mode", mode, tuple(fans))]
+    shape, dtype = _check_shape(shape), _check_dtype(dtype)
+    if check_choice("distribution", distribution, ("normal", "uniform")) == "normal":
+        return _normal(shape, math.sqrt(var), rng, dtype)
+    bound = math.sqrt(3.0 * var)
+    return _uniform(shape, -bound, bound, rng, dtype)
 
 
 def lecun_normal(shape, rng=None, dtype=np.float32) -> np.ndarray:
-    """LeCun normal: N(0, 1/fan_in), std = sqrt(1 / fan_in).
-
-    (Some frameworks truncate this normal at 2 std; mlpkit does not.)
-    """
-    fan_in, _ = _fans(shape)
-    return _centred_normal(shape, math.sqrt(1.0 / fan_in), rng, dtype)
+    """LeCun normal: N(0, 1/fan_in). (Some frameworks truncate it at 2 std; mlpkit does not.)"""
+    return variance_scaling(shape, 1.0, "fan_in", "normal", rng, dtype)
 
 
 def lecun_uniform(shape, rng=None, dtype=np.float32) -> np.ndarray:
-    """LeCun uniform: U(-bound, bound) with Var = 1/fan_in, bound = sqrt(3 / fan_in)."""
-    fan_in, _ = _fans(shape)
-    return _centred_uniform(shape, math.sqrt(3.0 / fan_in), rng, dtype)
+    """LeCun uniform: Var = 1/fan_in, U(-bound, bound) with bound = sqrt(3 / fan_in)."""
+    return variance_scaling(shape, 1.0, "fan_in", "uniform", rng, dtype)
 
 
 def xavier_normal(shape, rng=None, dtype=np.float32) -> np.ndarray:
-    """Xavier/Glorot normal: Var = 2 / (fan_in + fan_out), std = sqrt(2 / (fan_in + fan_out)).
-
-    Suited to sigmoid and tanh layers.
-    """
-    fan_in, fan_out = _fans(shape)
-    return _centred_normal(shape, math.sqrt(2.0 / (fan_in + fan_out)), rng, dtype)
+    """Xavier/Glorot normal: N(0, 2 / (fan_in + fan_out)). Suited to sigmoid and tanh layers."""
+    return variance_scaling(shape, 1.0, "fan_avg", "normal", rng, dtype)
 
 
 def xavier_uniform(shape, rng=None, dtype=np.float32) -> np.ndarray:
     """Xavier/Glorot uniform: Var = 2 / (fan_in + fan_out), bound = sqrt(6 / (fan_in + fan_out))."""
-    fan_in, fan_out = _fans(shape)
-    return _centred_uniform(shape, math.sqrt(6.0 / (fan_in + fan_out)), rng, dtype)
+    return variance_scaling(shape, 1.0, "fan_avg", "uniform", rng, dtype)
 
 
 def he_normal(shape, rng=None, dtype=np.float32) -> np.ndarray:
-    """He/Kaiming normal: Var = 2 / fan_in, std = sqrt(2 / fan_in). Suited to ReLU layers.
-
-    The factor 2 makes up for ReLU zeroing about half of its inputs.
-    """
-    fan_in, _ = _fans(shape)
-    return _centred_normal(shape, math.sqrt(2.0 / fan_in), rng, dtype)
+    """He/Kaiming normal: N(0, 2 / fan_in), for ReLU layers (the 2 makes up for the half ReLU zeroes)."""
+    return variance_scaling(shape, 2.0, "fan_in", "normal", rng, dtype)
 
 
 def he_uniform(shape, rng=None, dtype=np.float32) -> np.ndarray:
     """He/Kaiming uniform: Var = 2 / fan_in, bound = sqrt(6 / fan_in)."""
-    fan_in, _ = _fans(shape)
-    return _centred_uniform(shape, math.sqrt(6.0 / fan_in), rng, dtype)
+    return variance_scaling(shape, 2.0, "fan_in", "uniform", rng, dtype)
 
 
 def default(shape, rng=None, dtype=np.float32) -> np.ndarray:
@@ -209,8 +203,7 @@ def default(shape, rng=None, dtype=np.float32) -> np.ndarray:
     This is what a PyTorch ``nn.Linear`` weight starts from. (mlpkit starts
     biases at zero.)
     """
-    fan_in, _ = _fans(shape)
-    return _centred_uniform(shape, 1.0 / math.sqrt(fan_in), rng, dtype)
+    return variance_scaling(shape, 1.0 / 3.0, "fan_in", "uniform", rng, dtype)
 
 
 #: canonical name -> initialiser: the one table of schemes (tests and docs iterate over it).
@@ -231,7 +224,7 @@ globals().update({alias: INITIALIZERS[name] for alias, name in ALIASES.items()})
 #: The names :func:`get` accepts: the canonical ones, then the aliases.
 NAMES = (*INITIALIZERS, *ALIASES)
 
-__all__ = ["get", "INITIALIZERS", "ALIASES", "NAMES"]
+__all__ = ["get", "variance_scaling", "INITIALIZERS", "ALIASES", "NAMES"]
 __all__.extend(NAMES)
 
 
