@@ -74,11 +74,21 @@ _GD_LOOP = ["w = np.zeros(x.shape[1])", "b = 0.0", "history = []",
             "return w, b, history"]
 
 
+def _vary(signature, loop, replacements):
+    """``loop`` (lines of a correct body) with each ``(old, new)`` line swapped: ``new`` may
+    be None (the line is dropped) or a list of lines."""
+    body = []
+    for line in loop:
+        new = dict(replacements).get(line, line)
+        if isinstance(new, (list, tuple)):
+            body.extend(new)
+        elif new is not None:
+            body.append(new)
+    return _f(signature, *body)
+
+
 def _gd(*replacements):
-    body = list(_GD_LOOP)
-    for old, new in replacements:
-        body = [new if line == old else line for line in body]
-    return _f(_GD, *[line for line in body if line is not None])
+    return _vary(_GD, _GD_LOOP, replacements)
 
 
 # a correct mini-batch loop body, varied below one mistake at a time
@@ -97,16 +107,7 @@ _SGD_LOOP = ["n = len(y)", "w = np.zeros(x.shape[1])", "b = 0.0", "history = []"
 
 
 def _sgd(*replacements):
-    body = list(_SGD_LOOP)
-    for old, new in replacements:
-        body = [new if line == old else line for line in body]
-    flat = []
-    for line in body:
-        if isinstance(line, (list, tuple)):
-            flat.extend(line)
-        elif line is not None:
-            flat.append(line)
-    return _f(_SGD, *flat)
+    return _vary(_SGD, _SGD_LOOP, replacements)
 
 
 # Correct answers written differently from the solution: each must earn full marks.
