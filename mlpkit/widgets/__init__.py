@@ -47,6 +47,9 @@ Where things live::
     regression.py  run_regression, regression_training
 """
 from mlpkit.widgets._base import autograding
+from mlpkit.widgets.classification import (LogisticExplorer, LogisticRun, logistic_regression,
+                                           run_logistic)
+from mlpkit.widgets.mlp import MLPExplorer, MLPRun, mlp_playground, run_mlp
 from mlpkit.widgets.optimizers import optimizer_choices
 from mlpkit.widgets.quadratic import Quadratic1DExplorer, Run1D, quadratic_1d, run_1d
 from mlpkit.widgets.regression import (RegressionExplorer, RegressionRun, regression_training,
@@ -62,4 +65,6 @@ __all__ = [
     "quadratic_1d", "valley_2d", "regression_training",
     "Quadratic1DExplorer", "Valley2DExplorer", "RegressionExplorer",
     "optimizer_choices", "SURFACES", "autograding",
+    "LogisticRun", "run_logistic", "logistic_regression", "LogisticExplorer",
+    "MLPRun", "run_mlp", "mlp_playground", "MLPExplorer",
 ]
