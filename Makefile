@@ -6,10 +6,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: help lab test slides release bench clean
+.PHONY: help lab instructor hooks test slides release bench clean
 
 help:
-	@echo "make lab     open the course in JupyterLab"
+	@echo "make lab     open the course in JupyterLab (your own copies in work/)"
+	@echo "make instructor  JupyterLab at the course root with nbgrader's instructor tools"
+	@echo "make hooks   set up the git filter that keeps notebooks clean"
 	@echo "make test    run the whole test suite"
 	@echo "make slides  build offline HTML slides into _build/slides"
 	@echo "make release regenerate exercises/ from solutions/"
@@ -31,6 +33,12 @@ $(VENV)/.test: pyproject.toml | $(BIN)/python
 
 lab: $(VENV)/.course
 	$(BIN)/mlpcourse lab
+
+instructor: $(VENV)/.course
+	$(BIN)/mlpcourse lab --instructor
+
+hooks: $(VENV)/.course
+	$(BIN)/python -m mlpcourse.gitfilter
 
 test: $(VENV)/.test
 	$(BIN)/python -m pytest

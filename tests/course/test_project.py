@@ -151,7 +151,8 @@ def test_lab_command_starts_jupyterlab_on_localhost_and_prints_its_url(tmp_path)
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
                JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mlpcourse.cli", "lab", "--no-browser", "--port", str(port)],
+        [sys.executable, "-m", "mlpcourse.cli", "lab", "--no-browser", "--port", str(port),
+         "--work", str(tmp_path / "work")],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)
     seen = []
