@@ -68,20 +68,25 @@ def main(argv=None) -> int:
         w = build()
         build_ms = (time.perf_counter() - t0) * 1e3
         plans = [("lr", w.lr_slider, _sweep(w.lr_slider.value / 4, w.lr_slider.value * 4, n,
-                                             log=True), float),
-                 ("momentum", w.momentum_slider, _sweep(0.0, 0.95, n), lambda v: round(v, 2))]
+                                             log=True), float)]
+        if hasattr(w, "momentum_slider"):
+            plans.append(("momentum", w.momentum_slider, _sweep(0.0, 0.95, n),
+                          lambda v: round(v, 2)))
         if hasattr(w, "steps_slider"):
             s = w.steps_slider
             plans.append(("steps", s, _sweep(s.min, s.max, n), lambda v: int(round(v / s.step)
                                                                               * s.step)))
-        if hasattr(w, "batch_slider"):
-            opts = list(w.batch_slider.options)
-            plans.append(("batch size", w.batch_slider,
-                          [opts[i % len(opts)] for i in range(n)], int))
-        if hasattr(w, "epoch_slider"):
-            e = w.epoch_slider
-            plans.append(("epoch shown (replay)", e, _sweep(e.min, e.max, n),
-                          lambda v: int(round(v))))
+        for label, attr in (("batch size", "batch_slider"), ("hidden width", "width_slider")):
+            if hasattr(w, attr):
+                opts = list(getattr(w, attr).options)
+                plans.append((label, getattr(w, attr), [opts[i % len(opts)] for i in range(n)],
+                              int))
+        for label, attr in (("epoch shown (replay)", "epoch_slider"),
+                            ("step shown (replay)", "step_slider"),
+                            ("snapshot shown (replay)", "frame_slider")):
+            if hasattr(w, attr):
+                e = getattr(w, attr)
+                plans.append((label, e, _sweep(e.min, e.max, n), lambda v: int(round(v))))
         for label, slider, values, cast in plans:
             start_value = slider.value
             wall, cpu, full = _time_moves(w, slider, values, cast)
@@ -97,17 +102,19 @@ def main(argv=None) -> int:
         "valley_2d(rosenbrock, adam)",
         lambda: widgets.valley_2d(surface="rosenbrock", optimizer="adam", optimizer_menu=True))
     builds["regression_training()"] = bench("regression_training()", widgets.regression_training)
+    builds["logistic_regression()"] = bench("logistic_regression()", widgets.logistic_regression)
+    builds["mlp_playground()"] = bench("mlp_playground()", widgets.mlp_playground)
 
     load = os.getloadavg()
     print(f"mlpkit.widgets redraw times: slider change -> finished redraw "
           f"({n} moves per slider; {os.cpu_count()} CPUs, load average "
           f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f})\n")
-    header = (f"{'widget':<30} {'slider':<22} {'moves':>5} {'median ms':>10} {'max ms':>8} "
+    header = (f"{'widget':<30} {'slider':<24} {'moves':>5} {'median ms':>10} {'max ms':>8} "
               f"{'CPU median':>11} {'full redraws':>13}")
     print(header)
     print("-" * len(header))
     for name, label, count, med, mx, cpu, full in rows:
-        print(f"{name:<30} {label:<22} {count:>5} {med:>10.1f} {mx:>8.1f} {cpu:>11.1f} "
+        print(f"{name:<30} {label:<24} {count:>5} {med:>10.1f} {mx:>8.1f} {cpu:>11.1f} "
               f"{full:>13}")
     print()
     for name, ms in builds.items():

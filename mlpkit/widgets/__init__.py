@@ -1,8 +1,8 @@
-"""Interactive learning-rate and momentum widgets (units 03 and 08).
+"""Interactive widgets: learning rate and momentum (units 03, 08), classifiers (04, 05).
 
-Three explorers, each a slider panel over a figure that is redrawn on every
-slider move. They rerun mlpkit's *real* optimisers (``mlpkit.optim``) and,
-for the training explorer, mlpkit's real layers, loss and data:
+Five explorers, each a panel of controls over a figure that is redrawn on every
+change. They rerun mlpkit's *real* optimisers (``mlpkit.optim``) and, for the
+training explorers, mlpkit's real layers, losses, data and ``train_step``:
 
 =========================  ====================================================
 ``quadratic_1d()``         gradient descent with momentum on
@@ -15,20 +15,30 @@ for the training explorer, mlpkit's real layers, loss and data:
                            ``mlpkit.optim.OPTIMIZERS`` (plus Nesterov) for unit 08
 ``regression_training()``  unit 02's line fit trained by mini-batch SGD with
                            momentum: learning curve and fitted line
+``logistic_regression()``  unit 04: one sigmoid neuron trained by gradient
+                           descent on two blobs or two moons: the decision
+                           boundary over sigmoid(z), loss and accuracy, and the
+                           rate 8/lambda_max below which every step helps
+``mlp_playground()``       unit 05: a one-hidden-layer MLP on moons or spirals
+                           (width, eta, activation): decision regions and loss
 =========================  ====================================================
 
 Each explorer is built on a pure function that does the computing and can be
-used (and tested) without a browser: ``run_1d``, ``run_2d`` and
-``run_regression`` return a small result object (path, losses, verdict,
-threshold, steps to reach a tolerance, ...). ``divergence_threshold`` and
-``convergence_rate`` give the theory they are compared with.
+used (and tested) without a browser: ``run_1d``, ``run_2d``,
+``run_regression``, ``run_logistic`` and ``run_mlp`` return a small result
+object (path, losses, verdict, threshold, steps to reach a tolerance, ...).
+``divergence_threshold`` and ``convergence_rate`` give the theory they are
+compared with.
 
 In a notebook::
 
-    from mlpkit.widgets import quadratic_1d, valley_2d, regression_training
+    from mlpkit.widgets import (quadratic_1d, valley_2d, regression_training,
+                                logistic_regression, mlp_playground)
     quadratic_1d(curvature=2.0)                 # unit 03
     valley_2d(optimizer_menu=True)              # unit 08
     quadratic_1d(lr=1.2, static=True)           # one still figure, e.g. for slides
+    logistic_regression()                       # unit 04
+    mlp_playground(activation="relu")           # unit 05
 
 Autograding: when the environment variable ``NBGRADER_EXECUTION`` is set (as
 nbgrader does while grading), every builder prints one short line and returns
@@ -36,15 +46,18 @@ None, without creating widgets or computing anything.
 
 Where things live::
 
-    _base.py       the shared rules: autograding, log-scaled eta slider,
-                   static fallback, the Explorer base class
-    _canvas.py     fast figures: Agg canvas, cached background, PNG
-    theory.py      divergence_threshold, convergence_rate (and the derivation)
-    quadratic.py   run_1d, quadratic_1d
-    surfaces.py    the 2-D loss surfaces (valley, Rosenbrock)
-    optimizers.py  the optimiser menu, read from mlpkit.optim's registries
-    valley.py      run_2d, valley_2d
-    regression.py  run_regression, regression_training
+    _base.py           the shared rules: autograding, log-scaled eta slider,
+                       static fallback, the int-seed check, the Explorer base
+                       class (with its replay slider and play button)
+    _canvas.py         fast figures: Agg canvas, cached background, PNG
+    theory.py          divergence_threshold, convergence_rate (and the derivation)
+    quadratic.py       run_1d, quadratic_1d
+    surfaces.py        the 2-D loss surfaces (valley, Rosenbrock)
+    optimizers.py      the optimiser menu, read from mlpkit.optim's registries
+    valley.py          run_2d, valley_2d
+    regression.py      run_regression, regression_training
+    classification.py  run_logistic, logistic_regression
+    mlp.py             run_mlp, mlp_playground
 """
 from mlpkit.widgets._base import autograding
 from mlpkit.widgets.classification import (LogisticExplorer, LogisticRun, logistic_regression,

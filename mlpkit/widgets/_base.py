@@ -79,6 +79,18 @@ def check_flag(name, value) -> bool:
     return bool(value)
 
 
+def check_seed(rng):
+    """An explorer's ``rng``: an int seed (or None), not a Generator.
+
+    Every change of a control retrains from scratch, so the data (and the start)
+    must be the same each time: a Generator would give new ones on every call.
+    """
+    if isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be an int seed here (every change retrains from the same "
+                        "data and start), got a numpy Generator")
+    return rng
+
+
 def check_steps(value, name="steps") -> int:
     value = check_int(name, value, minimum=1)
     if value > MAX_STEPS:
@@ -181,13 +193,19 @@ class Explorer(widgets.VBox):
         return self.image, self.status
 
     @contextlib.contextmanager
-    def hold(self):
-        """Change several controls, then update once."""
-        self._holding = True
+    def _quiet(self):
+        """Control changes inside do not redraw."""
+        holding, self._holding = self._holding, True
         try:
             yield
         finally:
-            self._holding = False
+            self._holding = holding
+
+    @contextlib.contextmanager
+    def hold(self):
+        """Change several controls, then update once."""
+        with self._quiet():
+            yield
         self.update()
 
     def _on_change(self, change):
@@ -204,6 +222,33 @@ class Explorer(widgets.VBox):
         prepare()
         self.image.value = self.plot.png()
         self.last_update_ms = (time.perf_counter() - start) * 1e3
+
+    def _replay(self, slider, play):
+        """``slider`` and its ``play`` button replay ``self.result`` without retraining.
+
+        Moving the slider redraws ``plot.show(result, slider.value)``: another
+        epoch, step or snapshot of the same run.
+        """
+        widgets.jslink((play, "value"), (slider, "value"))
+        slider.observe(self._on_replay, names="value")
+
+    def _on_replay(self, change):
+        if not self._holding:
+            self._draw(lambda: self.plot.show(self.result, change["new"]))
+
+    def _rewind_replay(self, slider, play, end, shown, move_play=True):
+        """After a retrain: the replay ``slider`` and its ``play`` button span 0..end, at ``shown``.
+
+        Quietly: ``_compute`` is drawing the new run already, so the slider's own
+        observer must not redraw it a second time. ``move_play=False`` leaves the
+        play button's value alone (in the browser it follows the slider through
+        their ``jslink``).
+        """
+        with self._quiet():
+            play.max = slider.max = end
+            if move_play:
+                play.value = shown
+            slider.value = shown
 
     def _compute(self):
         raise NotImplementedError

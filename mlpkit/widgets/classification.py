@@ -26,9 +26,9 @@ import numpy as np
 
 from mlpkit import data, losses, nn, optim, train
 from mlpkit._validation import check_choice, check_int, check_positive, check_rng
-from mlpkit.widgets._base import (BLOWUP, Explorer, check_steps, dropdown, fmt, int_slider,
-                                  lr_slider, note, skip_under_autograding, status_html,
-                                  still_figure, threshold_html)
+from mlpkit.widgets._base import (BLOWUP, Explorer, check_seed, check_steps, dropdown, fmt,
+                                  int_slider, lr_slider, note, skip_under_autograding,
+                                  status_html, still_figure, threshold_html)
 from mlpkit.widgets._canvas import C_RUN, Canvas, clip_loss, log_limits, nice_ceil
 
 __all__ = ["LogisticRun", "run_logistic", "logistic_regression", "LogisticExplorer",
@@ -177,7 +177,8 @@ def _message(run: LogisticRun) -> str:
         text += (f" The loss went up in {run.rises} of {T} steps: eta = {fmt(run.lr)} is above "
                  f"8/lambda_max = {fmt(run.safe_lr)}, where every step is guaranteed to help.")
     else:
-        text += f" Every step lowered the loss (steps below 8/lambda_max = {fmt(run.safe_lr)} always do)."
+        text += (f" Every step lowered the loss (steps below 8/lambda_max = "
+                 f"{fmt(run.safe_lr)} always do).")
     if run.dataset == "moons":
         text += " No straight line separates the moons: a linear classifier cannot reach 100%."
     return text
@@ -289,20 +290,14 @@ class LogisticExplorer(Explorer):
         self.step_slider = int_slider(run.steps, 0, run.steps, "step shown")
         self.play = widgets.Play(value=0, min=0, max=run.steps, step=1, interval=80,
                                  description="train step by step")
-        widgets.jslink((self.play, "value"), (self.step_slider, "value"))
         self.threshold_label = note()
         image, status = self._setup([self.lr_slider, self.data_menu, self.steps_slider],
                                     self._plots[run.dataset])
-        self.step_slider.observe(self._on_step, names="value")
+        self._replay(self.step_slider, self.play)
         self.children = [widgets.HBox([self.lr_slider, self.threshold_label]), self.data_menu,
                          self.steps_slider, widgets.HBox([self.step_slider, self.play]),
                          status, image]
         self.update()
-
-    def _on_step(self, change):
-        """Replay: show another step of the same run, without retraining."""
-        if not self._holding:
-            self._draw(lambda: self.plot.show(self.result, self.step_slider.value))
 
     def _compute(self):
         run = run_logistic(self.lr_slider.value, self.steps_slider.value,
@@ -312,12 +307,7 @@ class LogisticExplorer(Explorer):
         self.plot = self._plots[run.dataset]
         self.result = run
         done = len(run.losses) - 1
-        holding, self._holding = self._holding, True    # no extra redraw from the step slider
-        try:
-            self.play.max = self.step_slider.max = run.steps
-            self.play.value = self.step_slider.value = done
-        finally:
-            self._holding = holding
+        self._rewind_replay(self.step_slider, self.play, run.steps, done)
         self.threshold_label.value = threshold_html(
             f"every step lowers L below η = 8/λmax = <b>{fmt(run.safe_lr)}</b>",
             run.lr > run.safe_lr)
@@ -356,10 +346,7 @@ def logistic_regression(lr=0.5, steps=100, *, dataset="blobs", n=200, rng=0, sta
     """
     if skip_under_autograding():
         return None
-    if isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be an int seed here (every change retrains on the same data), "
-                        "got a numpy Generator")
-    run = run_logistic(lr, steps, dataset=dataset, n=n, rng=rng)
+    run = run_logistic(lr, steps, dataset=dataset, n=n, rng=check_seed(rng))
     if static:
         return still_figure(_PlotLogistic(run), run)
     return LogisticExplorer(run, n, rng)

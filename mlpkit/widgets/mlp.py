@@ -22,9 +22,9 @@ from matplotlib.figure import Figure
 
 from mlpkit import data, functional, losses, nn, optim, train
 from mlpkit._validation import check_choice, check_int, check_positive, check_rng
-from mlpkit.widgets._base import (BLOWUP, Explorer, check_steps, dropdown, int_slider,
-                                  lr_slider, selection_slider, skip_under_autograding,
-                                  status_html)
+from mlpkit.widgets._base import (BLOWUP, Explorer, check_seed, check_steps, dropdown,
+                                  int_slider, lr_slider, selection_slider,
+                                  skip_under_autograding, status_html)
 from mlpkit.widgets._canvas import C_RUN, FIGSIZE, Canvas, clip_loss, log_limits
 
 __all__ = ["MLPRun", "run_mlp", "mlp_playground", "MLPExplorer", "DATASETS"]
@@ -187,7 +187,8 @@ def _message(run: MLPRun) -> str:
     text = (f"{_label(run)}: after {len(run.losses)} steps, loss {run.losses[-1]:.3g}, "
             f"training accuracy {run.accuracies[-1]:.1%}.")
     if run.activation == "identity":
-        text += " Without a non-linear activation the network is affine: its boundaries are straight."
+        text += (" Without a non-linear activation the network is affine: its boundaries are "
+                 "straight.")
     return text
 
 
@@ -277,20 +278,14 @@ class MLPExplorer(Explorer):
         self.frame_slider = int_slider(last, 0, last, "snapshot shown")
         self.play = widgets.Play(value=0, min=0, max=last, step=1, interval=120,
                                  description="watch it train")
-        widgets.jslink((self.play, "value"), (self.frame_slider, "value"))
         image, status = self._setup([self.width_slider, self.lr_slider, self.activation_menu,
                                      self.dataset_menu, self.steps_slider], _PlotMLP(run))
-        self.frame_slider.observe(self._on_frame, names="value")
+        self._replay(self.frame_slider, self.play)
         self.children = [self.width_slider, self.lr_slider, self.activation_menu,
                          self.dataset_menu, self.steps_slider,
                          widgets.HBox([self.frame_slider, self.play]), status, image]
         self._run = run
         self.update()
-
-    def _on_frame(self, change):
-        """Replay: show another snapshot of the same run, without retraining."""
-        if not self._holding:
-            self._draw(lambda: self.plot.show(self.result, self.frame_slider.value))
 
     def _compute(self):
         if self._run is not None:            # the run made by mlp_playground, used once
@@ -303,12 +298,7 @@ class MLPExplorer(Explorer):
             self.plot = _PlotMLP(run)        # another data set: new scatter and colours
         self.result = run
         last = len(run.frame_steps) - 1
-        holding, self._holding = self._holding, True     # no extra redraw from the replay slider
-        try:
-            self.play.max = self.frame_slider.max = last
-            self.frame_slider.value = last
-        finally:
-            self._holding = holding
+        self._rewind_replay(self.frame_slider, self.play, last, last, move_play=False)
         self.status.value = status_html(run.message, "bad" if run.diverged else "ok")
         self.plot.show(run, last)
 
@@ -367,10 +357,7 @@ def mlp_playground(hidden=8, lr=0.3, activation="tanh", steps=300, *, dataset="m
     """
     if skip_under_autograding():
         return None
-    if isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be an int seed here (every change retrains from the same "
-                        "data and start), got a numpy Generator")
-    run = run_mlp(hidden, lr, activation, steps, dataset=dataset, n=n, rng=rng)
+    run = run_mlp(hidden, lr, activation, steps, dataset=dataset, n=n, rng=check_seed(rng))
     if static:        # the same settings with no non-linearity, with 2 hidden units, as given
         others = [run_mlp(hidden, lr, "identity", steps, dataset=dataset, n=n, rng=rng),
                   run_mlp(2, lr, activation, steps, dataset=dataset, n=n, rng=rng)]

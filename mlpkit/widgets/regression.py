@@ -15,8 +15,8 @@ import numpy as np
 
 from mlpkit import data, losses, nn, optim
 from mlpkit._validation import check_int, check_positive, check_probability, check_rng
-from mlpkit.widgets._base import (BLOWUP, Explorer, check_steps, fmt, int_slider, lr_slider,
-                                  momentum_slider, note, selection_slider,
+from mlpkit.widgets._base import (BLOWUP, Explorer, check_seed, check_steps, fmt, int_slider,
+                                  lr_slider, momentum_slider, note, selection_slider,
                                   skip_under_autograding, status_html, still_figure,
                                   threshold_html)
 from mlpkit.widgets._canvas import C_RUN, Canvas, clip_loss, log_limits, nice_ceil
@@ -264,20 +264,14 @@ class RegressionExplorer(Explorer):
         self.epoch_slider = int_slider(run.epochs, 0, run.epochs, "epoch shown")
         self.play = widgets.Play(value=run.epochs, min=0, max=run.epochs, step=1,
                                  interval=150, description="replay training")
-        widgets.jslink((self.play, "value"), (self.epoch_slider, "value"))
         self.threshold_label = note()
         image, status = self._setup([self.lr_slider, self.momentum_slider, self.batch_slider,
                                      self.epochs_slider], _PlotRegression(run))
-        self.epoch_slider.observe(self._on_epoch, names="value")
+        self._replay(self.epoch_slider, self.play)
         self.children = [widgets.HBox([self.lr_slider, self.threshold_label]),
                          self.momentum_slider, self.batch_slider, self.epochs_slider,
                          widgets.HBox([self.epoch_slider, self.play]), status, image]
         self.update()
-
-    def _on_epoch(self, change):
-        """Replay: show another epoch of the same run, without retraining."""
-        if not self._holding:
-            self._draw(lambda: self.plot.show(self.result, self.epoch_slider.value))
 
     def _compute(self):
         run = run_regression(self.lr_slider.value, self.momentum_slider.value,
@@ -285,12 +279,7 @@ class RegressionExplorer(Explorer):
                              rng=self.seed)
         self.result = run
         done = len(run.epoch_losses) - 1
-        holding, self._holding = self._holding, True   # no extra redraw from the epoch slider
-        try:
-            self.play.max = self.epoch_slider.max = run.epochs
-            self.play.value = self.epoch_slider.value = done
-        finally:
-            self._holding = holding
+        self._rewind_replay(self.epoch_slider, self.play, run.epochs, done)
         self.threshold_label.value = threshold_html(
             f"full batch diverges above η = 2(1+μ)/λmax = <b>{fmt(run.threshold)}</b>",
             run.lr > run.threshold)
@@ -328,10 +317,7 @@ def regression_training(lr=0.01, momentum=0.0, batch_size=10, epochs=30, *, n=10
     """
     if skip_under_autograding():
         return None
-    if isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be an int seed here (every slider move retrains from the "
-                        "same data and start), got a numpy Generator")
-    run = run_regression(lr, momentum, batch_size, epochs, n=n, rng=rng)
+    run = run_regression(lr, momentum, batch_size, epochs, n=n, rng=check_seed(rng))
     if static:
         return still_figure(_PlotRegression(run), run)
     return RegressionExplorer(run, n, rng)

@@ -418,6 +418,47 @@ def notebook(page):
     return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
 
 
+# ---------------------------------------------------------------- a lecture's widgets
+
+def run_lecture_fresh(page, server: LabServer, path: str, workspace: str,
+                      timeout_ms: int = 300_000):
+    """Open ``path``, clear every output and run all cells (Run > Run All Cells): what is
+    checked afterwards is what the code draws now, not what the file saved. Returns the
+    notebook's locator."""
+    nb = open_notebook(page, server, path, workspace)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    page.wait_for_function("() => !document.querySelector("
+                           "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img')")
+    run_all_and_wait(page, path, timeout_ms)
+    assert "Error displaying widget" not in nb.inner_text()
+    return nb
+
+
+def widget_box(page, nb, call: str):
+    """The widget (a VBox) shown by the code cell whose source contains ``call``."""
+    cell = nb.locator(".jp-Cell", has=page.locator(".jp-InputArea", has_text=call)).first
+    box = cell.locator(".jp-OutputArea .widget-vbox").first
+    box.scroll_into_view_if_needed()
+    return box
+
+
+def labelled(box, page, label: str, kind: str = ".widget-slider"):
+    """The control of ``kind`` (a slider, ``.widget-dropdown``, ...) labelled ``label``."""
+    return box.locator(kind, has=page.locator("label.widget-label", has_text=label)).first
+
+
+def wait_redrawn(page, img, before_src: str, path: str, what: str) -> str:
+    """Wait until a widget's figure ``img`` was redrawn after ``what`` and the kernel of
+    ``path`` is quiet again; return the new ``src``."""
+    try:
+        page.wait_for_function("([img, src]) => img.src && img.src !== src",
+                               arg=[img.element_handle(), before_src], timeout=60_000)
+    except Exception as exc:
+        raise AssertionError(f"the figure was not redrawn after {what}") from exc
+    wait_kernel_idle(page, path)
+    return wait_stable(lambda: img.get_attribute("src"), page=page)
+
+
 def cell_index(page, path: str, *, grade_id: str | None = None, contains: str | None = None) -> int:
     """Index of the first cell with this nbgrader ``grade_id``, or whose source contains
     ``contains``."""

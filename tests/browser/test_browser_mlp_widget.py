@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from browser_support import (image_digest, notebook, open_notebook, run_all_and_wait,
-                             screenshot, wait_kernel_idle, wait_stable)
+from browser_support import (image_digest, labelled, run_lecture_fresh, screenshot,
+                             wait_redrawn, widget_box)
 
 pytestmark = pytest.mark.browser
 
@@ -15,32 +15,13 @@ LECTURE = "lectures/05_mlp.ipynb"
 RUN_ALL_TIMEOUT_MS = 300_000
 
 
-def _control(box, page, label, kind):
-    labelled = page.locator("label.widget-label", has_text=label)
-    return box.locator(kind, has=labelled).first
-
-
 def _settle(page, img, before_src, what):
-    try:
-        page.wait_for_function("([img, src]) => img.src && img.src !== src",
-                               arg=[img.element_handle(), before_src], timeout=60_000)
-    except Exception as exc:
-        raise AssertionError(f"the figure was not redrawn after {what}") from exc
-    wait_kernel_idle(page, LECTURE)
-    wait_stable(lambda: img.get_attribute("src"), page=page)
+    wait_redrawn(page, img, before_src, LECTURE, what)
 
 
 def test_lecture_05_mlp_playground_responds(page, lab):
-    open_notebook(page, lab, LECTURE, workspace="mlp-widget")
-    nb = notebook(page)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-    run_all_and_wait(page, LECTURE, RUN_ALL_TIMEOUT_MS)
-    assert "Error displaying widget" not in nb.inner_text()
-
-    cell = nb.locator(".jp-Cell", has=page.locator(".jp-InputArea",
-                                                   has_text="widgets.mlp_playground()")).first
-    box = cell.locator(".jp-OutputArea .widget-vbox").first
-    box.scroll_into_view_if_needed()
+    nb = run_lecture_fresh(page, lab, LECTURE, "mlp-widget", RUN_ALL_TIMEOUT_MS)
+    box = widget_box(page, nb, "widgets.mlp_playground()")
     img = box.locator("img.widget-image")
     status = box.locator(":scope > .widget-html .widget-html-content").first
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
@@ -48,7 +29,7 @@ def test_lecture_05_mlp_playground_responds(page, lab):
 
     # (a) the activation menu: identity makes the network affine, and the status says so
     src, before = img.get_attribute("src"), image_digest(page, img)
-    menu = _control(box, page, "activation", ".widget-dropdown").locator("select")
+    menu = labelled(box, page, "activation", ".widget-dropdown").locator("select")
     options = menu.locator("option").all_inner_texts()
     assert {"identity", "tanh", "relu", "sigmoid"} <= set(options), options
     menu.select_option("identity")
@@ -62,7 +43,7 @@ def test_lecture_05_mlp_playground_responds(page, lab):
     menu.select_option("relu")
     _settle(page, img, src, "choosing relu")
     src = img.get_attribute("src")
-    lr = _control(box, page, "learning rate", ".widget-slider")
+    lr = labelled(box, page, "learning rate", ".widget-slider")
     lr.locator(".noUi-handle").focus()
     page.keyboard.press("End")
     _settle(page, img, src, "moving the learning rate to its largest value")
@@ -72,7 +53,7 @@ def test_lecture_05_mlp_playground_responds(page, lab):
 
     # (c) the replay slider shows another snapshot without retraining
     src, said = img.get_attribute("src"), status.inner_text()
-    shown = _control(box, page, "snapshot shown", ".widget-slider")
+    shown = labelled(box, page, "snapshot shown", ".widget-slider")
     shown.locator(".noUi-handle").focus()
     page.keyboard.press("Home")
     _settle(page, img, src, "replaying the first snapshot")

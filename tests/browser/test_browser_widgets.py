@@ -11,8 +11,8 @@ import re
 import nbformat
 import pytest
 
-from browser_support import (REPO, image_digest, notebook, open_notebook, run_all_and_wait,
-                             screenshot, wait_kernel_idle, wait_stable)
+from browser_support import (REPO, image_digest, labelled, run_lecture_fresh, screenshot,
+                             wait_redrawn)
 
 pytestmark = pytest.mark.browser
 
@@ -38,11 +38,6 @@ def _stored(nb_path):
     return figures, widget_cells
 
 
-def _slider(box, page, label):
-    labelled = page.locator("label.widget-label", has_text=label)
-    return box.locator(".widget-slider", has=labelled).first
-
-
 def _number(text):
     match = re.search(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)
     assert match, f"no number in {text!r}"
@@ -55,29 +50,16 @@ def _threshold(label_text):
 
 
 def _settle(page, img, before_src, what):
-    """Wait until the figure was redrawn after an interaction and the kernel is quiet again."""
-    try:
-        page.wait_for_function("([img, src]) => img.src && img.src !== src",
-                               arg=[img.element_handle(), before_src], timeout=60_000)
-    except Exception as exc:
-        raise AssertionError(f"the figure was not redrawn after {what}") from exc
-    wait_kernel_idle(page, LECTURE)
-    wait_stable(lambda: img.get_attribute("src"), page=page)
+    wait_redrawn(page, img, before_src, LECTURE, what)
 
 
 @pytest.mark.skipif(not (REPO / LECTURE).is_file(),
                     reason=f"{LECTURE} is not in the repository yet")
 def test_lecture_03_figures_and_widgets_respond(page, lab):
     figures, widget_cells = _stored(REPO / LECTURE)
-    open_notebook(page, lab, LECTURE, workspace="widgets")
-    nb = notebook(page)
-    cells = nb.locator(".jp-Cell")
-
     # a fresh run: no saved output may pass for a new one
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-    page.wait_for_function("() => !document.querySelector("
-                           "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img')")
-    run_all_and_wait(page, LECTURE, RUN_ALL_TIMEOUT_MS)
+    nb = run_lecture_fresh(page, lab, LECTURE, "widgets", RUN_ALL_TIMEOUT_MS)
+    cells = nb.locator(".jp-Cell")
 
     # every figure is an <img> that decoded (matplotlib PNG, widget PNG)
     page.wait_for_function(
@@ -88,7 +70,6 @@ def test_lecture_03_figures_and_widgets_respond(page, lab):
         arg=figures + len(widget_cells), timeout=60_000)
     static = nb.locator(".jp-OutputArea-output img:not(.widget-image)").count()
     assert static >= figures, f"{static} figures rendered, the lecture draws {figures}"
-    assert "Error displaying widget" not in nb.inner_text()
 
     # each explorer cell shows a live widget with a learning-rate and a momentum slider
     assert widget_cells, "the lecture shows no widget"
@@ -97,14 +78,14 @@ def test_lecture_03_figures_and_widgets_respond(page, lab):
         figure = out.locator(".jupyter-widgets img.widget-image")
         assert figure.count() == 1, f"cell {index}: no figure"
         for label in ("learning rate", "momentum"):
-            assert _slider(out, page, label).count() == 1, f"cell {index}: no {label} slider"
+            assert labelled(out, page, label).count() == 1, f"cell {index}: no {label} slider"
 
     # the 1-D explorer
     quad = next(i for i in widget_cells
                 if "quadratic_1d(" in cells.nth(i).locator(".jp-InputArea").inner_text())
     box = cells.nth(quad).locator(".jp-OutputArea .widget-vbox").first
     box.scroll_into_view_if_needed()
-    lr, mom = _slider(box, page, "learning rate"), _slider(box, page, "momentum")
+    lr, mom = labelled(box, page, "learning rate"), labelled(box, page, "momentum")
     label = box.locator(".widget-hbox .widget-html-content").first      # beside the lr slider
     status = box.locator(":scope > .widget-html .widget-html-content").first
     img = box.locator("img.widget-image")

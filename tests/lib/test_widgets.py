@@ -5,7 +5,6 @@ hand-computed steps and against the theory of the divergence threshold; the
 widgets are built in-process and driven by setting slider values, which runs
 the same observers a browser would.
 """
-import functools
 import math
 import os
 
@@ -16,34 +15,7 @@ import mlpkit.optim as optim
 from mlpkit import widgets
 from mlpkit.widgets import (convergence_rate, divergence_threshold, optimizer_choices, run_1d,
                             run_2d, run_regression)
-
-
-@pytest.fixture(autouse=True)
-def _not_grading(monkeypatch):
-    """Tests run as in a normal notebook unless a test sets NBGRADER_EXECUTION itself."""
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-
-
-def _counting(original, calls):
-    @functools.wraps(original)          # keeps the signature the widgets read
-    def spy(*args, **kwargs):
-        calls.append((args, kwargs))
-        return original(*args, **kwargs)
-    return spy
-
-
-def _spy(monkeypatch, module, name):
-    """Replace module.name by a wrapper that counts its calls and calls the original."""
-    calls = []
-    monkeypatch.setattr(module, name, _counting(getattr(module, name), calls))
-    return calls
-
-
-def _spy_rule(monkeypatch, name):
-    """The same for the update rule registered as ``optim.UPDATE_RULES[name]``."""
-    calls = []
-    monkeypatch.setitem(optim.UPDATE_RULES, name, _counting(optim.UPDATE_RULES[name], calls))
-    return calls
+from widget_support import not_grading, spy, spy_rule  # noqa: F401 (not_grading: autouse)
 
 
 # ---------------------------------------------------------------------------
@@ -143,7 +115,7 @@ def test_nesterov_without_momentum_is_plain_descent():
 
 
 def test_run_1d_calls_the_real_sgd_update(monkeypatch):
-    calls = _spy(monkeypatch, optim, "sgd_update")
+    calls = spy(monkeypatch, optim, "sgd_update")
     run_1d(0.1, 0.5, 7)
     assert len(calls) == 7
     assert calls[0][1]["lr"] == 0.1 and calls[0][1]["momentum"] == 0.5
@@ -204,7 +176,7 @@ def test_rosenbrock_blow_up_stops_early():
     ("adamw", "adamw", {"beta1": 0.5}),
 ])
 def test_each_optimizer_calls_its_rule(monkeypatch, name, registered, kwarg):
-    calls = _spy_rule(monkeypatch, registered)
+    calls = spy_rule(monkeypatch, registered)
     momentum = 0.5 if name in ("sgd", "nesterov", "adam", "adamw") else 0.0
     run_2d(0.01, momentum, 12, optimizer=name)
     assert len(calls) == 12
@@ -270,7 +242,7 @@ def test_an_optimizer_added_to_the_registry_appears_without_editing_the_widgets(
 # ---------------------------------------------------------------------------
 
 def test_regression_reaches_least_squares_with_the_real_parts(monkeypatch):
-    steps = _spy(monkeypatch, optim.SGD, "step")
+    steps = spy(monkeypatch, optim.SGD, "step")
     run = run_regression(0.01, 0.0, 10, 30, n=100, rng=0)
     assert len(steps) == 30 * 10 == len(run.step_losses)
     w_ls, b_ls = run.lstsq
@@ -302,7 +274,7 @@ def test_quadratic_widget_updates_on_slider_change(monkeypatch):
     assert isinstance(w, widgets.Quadratic1DExplorer)
     assert "converges" in w.status.value
     before_image, before_label = w.image.value, w.threshold_label.value
-    calls = _spy(monkeypatch, optim, "sgd_update")
+    calls = spy(monkeypatch, optim, "sgd_update")
     w.lr_slider.value = 1.2
     assert len(calls) > 0                        # the real rule ran
     assert "diverges" in w.status.value and "1.0" in w.status.value
@@ -320,7 +292,7 @@ def test_valley_widget_menu_and_sliders(monkeypatch):
     w.momentum_slider.value = 0.5
     assert "Plain GD with the same eta needs" in w.status.value
     assert w.reference is not None
-    calls = _spy_rule(monkeypatch, "adam")
+    calls = spy_rule(monkeypatch, "adam")
     w.optimizer_dropdown.value = "adam"
     assert len(calls) == w.steps_slider.value          # one update, with the suggested values
     assert w.momentum_slider.description.startswith("Adam")
@@ -334,7 +306,7 @@ def test_valley_widget_menu_and_sliders(monkeypatch):
 def test_regression_widget(monkeypatch):
     w = widgets.regression_training(epochs=10)
     assert "after 10 epochs" in w.status.value
-    runs = _spy(monkeypatch, widgets.regression, "run_regression")
+    runs = spy(monkeypatch, widgets.regression, "run_regression")
     w.batch_slider.value = 100
     assert len(runs) == 1 and "batch size 100" in w.status.value
     w.lr_slider.value = 10 ** w.lr_slider.max            # log slider: min/max are exponents
@@ -343,6 +315,33 @@ def test_regression_widget(monkeypatch):
     image = w.image.value
     w.epoch_slider.value = 2                              # replay: no retraining
     assert len(runs) == 3 and w.image.value != image
+
+
+# (builder, the replay slider, a control that retrains, its new value, the replay's end)
+REPLAYS = [
+    (lambda: widgets.regression_training(epochs=10), "epoch_slider", "epochs_slider", 20,
+     lambda run: (run.epochs, len(run.epoch_losses) - 1)),
+    (lambda: widgets.logistic_regression(steps=50), "step_slider", "steps_slider", 80,
+     lambda run: (run.steps, len(run.losses) - 1)),
+    (lambda: widgets.mlp_playground(steps=60), "frame_slider", "steps_slider", 100,
+     lambda run: (len(run.frame_steps) - 1,) * 2),
+]
+
+
+@pytest.mark.parametrize("build, replay, control, value, end", REPLAYS,
+                         ids=["regression", "logistic", "mlp"])
+def test_a_retrain_draws_once_and_rewinds_the_replay_to_its_end(monkeypatch, build, replay,
+                                                                 control, value, end):
+    w = build()
+    slider = getattr(w, replay)
+    slider.value = 1                                      # replaying an early moment
+    pngs = spy(monkeypatch, w.plot, "png")
+    getattr(w, control).value = value                     # retrain
+    assert len(pngs) == 1                                 # no second redraw from the replay
+    last, shown = end(w.result)
+    assert slider.max == w.play.max == last and slider.value == shown
+    slider.value = 0                                      # the replay still redraws
+    assert len(pngs) == 2
 
 
 # ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Tests for mlpkit.widgets.classification (unit 04's logistic-regression widget), without a browser.
+"""Tests for mlpkit.widgets.classification (unit 04's logistic regression), without a browser.
 
 ``run_logistic`` is checked against an independent full-batch gradient descent
 on the binary cross-entropy written here in NumPy, against the theory of its
@@ -6,7 +6,6 @@ safe learning rate, and for calling mlpkit's real training step; the widget is
 built in-process and driven by setting its controls, which runs the same
 observers a browser would.
 """
-import functools
 import math
 
 import numpy as np
@@ -14,23 +13,7 @@ import pytest
 
 from mlpkit import losses, train, widgets
 from mlpkit.widgets import classification, logistic_regression, run_logistic
-
-
-@pytest.fixture(autouse=True)
-def _not_grading(monkeypatch):
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-
-
-def _spy(monkeypatch, owner, name):
-    """Replace owner.name by a wrapper that counts its calls and calls the original."""
-    calls, original = [], getattr(owner, name)
-
-    @functools.wraps(original)
-    def spy(*args, **kwargs):
-        calls.append((args, kwargs))
-        return original(*args, **kwargs)
-    monkeypatch.setattr(owner, name, spy)
-    return calls
+from widget_support import not_grading, spy  # noqa: F401 (not_grading: an autouse fixture)
 
 
 def _reference_descent(x, y, lr, steps):
@@ -88,8 +71,8 @@ def test_blow_up_stops_training():
 
 
 def test_run_logistic_uses_the_real_training_step(monkeypatch):
-    steps = _spy(monkeypatch, train, "train_step")
-    forwards = _spy(monkeypatch, losses.BCEWithLogitsLoss, "forward")
+    steps = spy(monkeypatch, train, "train_step")
+    forwards = spy(monkeypatch, losses.BCEWithLogitsLoss, "forward")
     run_logistic(0.2, 7, n=20)
     assert len(steps) == 7 and len(forwards) == 7
     model, loss_fn, optimizer = steps[0][0][:3]
@@ -122,7 +105,7 @@ def test_widget_retrains_on_every_control_and_replays_steps(monkeypatch):
     w = logistic_regression(steps=50)
     assert w.result.steps == 50 and w.step_slider.value == 50
     assert w.lr_slider.min < math.log10(w.result.safe_lr) < w.lr_slider.max     # log slider
-    runs = _spy(monkeypatch, classification, "run_logistic")
+    runs = spy(monkeypatch, classification, "run_logistic")
     first = w.image.value
     w.lr_slider.value = 20.0
     assert len(runs) == 1 and w.result.lr == 20.0 and w.image.value != first
@@ -141,7 +124,7 @@ def test_widget_retrains_on_every_control_and_replays_steps(monkeypatch):
 
 def test_quiet_under_autograding(monkeypatch, capsys):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    runs = _spy(monkeypatch, classification, "run_logistic")
+    runs = spy(monkeypatch, classification, "run_logistic")
     assert logistic_regression() is None and logistic_regression(static=True) is None
     assert runs == []
     assert capsys.readouterr().out.splitlines() == [widgets._base.SKIP_MESSAGE] * 2

@@ -15,7 +15,8 @@ is replaced by the given source. Nothing here starts a kernel, so it is fast.
 Also the helpers every unit's exercise tests share (``tests/units/test_exercises.py``
 and ``tests/units/test_unitNN_exercises.py``): where a unit's notebooks live, the
 answer fixtures in ``tests/units/answers/unitNN.py`` (:func:`answer_modules`), the
-:class:`WrongAnswer` record and :func:`function_source` that write them, and
+:class:`WrongAnswer` record and :func:`function_source` and :func:`varied` that
+write them, :func:`read_lecture` (a lecture's text and checked output), and
 :func:`run_quietly`, :func:`student_stubs`, :func:`solution_functions`,
 :func:`score`.
 """
@@ -33,6 +34,7 @@ import traceback
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import nbformat
 
@@ -133,6 +135,33 @@ def function_source(signature: str, *body: str) -> str:
     return f"def {signature}:\n" + "".join(f"    {line}\n" for line in body)
 
 
+def varied(signature: str, lines):
+    """``(*replacements) -> source``: a correct answer's body varied into a wrong one.
+
+    ``lines`` is the body of a correct ``def <signature>:``; each replacement
+    ``(old, new)`` swaps every line equal to ``old`` (which must be one of the
+    lines: a typo in a fixture is an error, not a silent no-op) for ``new``: a
+    line, a list of lines, or None to drop it. Returns the cell's source, as
+    :func:`function_source` writes it.
+    """
+    lines = list(lines)
+
+    def source(*replacements):
+        body = lines
+        for old, new in replacements:
+            if old not in body:
+                raise ValueError(f"{old!r} is not a line of the body of {signature}")
+            body = [new if line == old else line for line in body]
+        flat = []
+        for line in body:
+            if isinstance(line, (list, tuple)):
+                flat.extend(line)
+            elif line is not None:
+                flat.append(line)
+        return function_source(signature, *flat)
+    return source
+
+
 def solution_path(unit: str) -> Path:
     """``solutions/<unit>/<unit>.ipynb``, e.g. for unit ``"01_neuron"``."""
     return SOLUTIONS / unit / f"{unit}.ipynb"
@@ -140,6 +169,30 @@ def solution_path(unit: str) -> Path:
 
 def lecture_path(unit: str) -> Path:
     return LECTURES / f"{unit}.ipynb"
+
+
+class Lecture(NamedTuple):
+    """A lecture notebook read for its tests: see :func:`read_lecture`."""
+
+    nb: nbformat.NotebookNode
+    markdown: list[str]            # the source of every markdown cell, in order
+    code: list                     # every code cell
+    printed: str                   # the text output of the cells tagged nbval-check-output
+
+
+def read_lecture(unit: str) -> Lecture:
+    """``lectures/<unit>.ipynb``, with its markdown, code cells and checked printed output.
+
+    ``printed`` joins the stored text outputs of the code cells tagged
+    ``nbval-check-output``: what ``pytest --nbval-lax`` compares on every run, so a
+    worked number found there is the number the lecture really prints.
+    """
+    nb = nbformat.read(lecture_path(unit), as_version=4)
+    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    checked = [c for c in code if "nbval-check-output" in c.metadata.get("tags", [])]
+    printed = "".join(o.get("text", "") for c in checked for o in c.outputs)
+    return Lecture(nb, markdown, code, printed)
 
 
 def solution_units() -> list[str]:

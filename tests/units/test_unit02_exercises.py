@@ -15,14 +15,13 @@ import re
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from answers.unit02 import _GAP, POINTS, PROPERTY_CELLS, UNIT, WRONG_ANSWERS  # noqa: E402
 from harness import function_source as _f  # noqa: E402
-from harness import lecture_path, run_quietly, score, solution_path  # noqa: E402
+from harness import read_lecture, run_quietly, score, solution_path  # noqa: E402
 
 TOTAL_POINTS = sum(POINTS.values())
 
@@ -57,15 +56,11 @@ def test_property_cells_catch_their_mistake(cell, source):
 
 
 def test_lecture_topics_and_worked_numbers():
-    nb = nbformat.read(lecture_path(UNIT), as_version=4)
-    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    _, markdown, _, printed = read_lecture(UNIT)
     assert "03_gradient_descent.ipynb" in markdown[-1]
     text = "\n".join(markdown)
     for topic in ["empirical risk", "normal equations", "residual", "least squares",
                   "gradient descent"]:
         assert topic in text.lower(), topic
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    checked = [c for c in code if "nbval-check-output" in c.metadata.get("tags", [])]
-    printed = "".join(o.get("text", "") for c in checked for o in c.outputs)
     assert "[5.5 0.5]" in printed                         # unit 01's worked example, as a batch
     assert "np.linalg.lstsq:" in printed and "gradient descent:" in printed

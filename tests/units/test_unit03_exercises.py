@@ -15,12 +15,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import nbformat
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from answers.unit03 import ALTERNATIVES, UNIT, WRONG_ANSWERS  # noqa: E402
-from harness import lecture_path, run_quietly, solution_path  # noqa: E402
+from harness import read_lecture, run_quietly, solution_path  # noqa: E402
 
 
 def test_gradient_mistake_in_exercise_1_costs_only_its_own_points_when_the_loops_are_inline():
@@ -35,19 +33,15 @@ def test_gradient_mistake_in_exercise_1_costs_only_its_own_points_when_the_loops
 
 
 def test_lecture_topics_widgets_and_worked_numbers():
-    nb = nbformat.read(lecture_path(UNIT), as_version=4)
-    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    _, markdown, code, printed = read_lecture(UNIT)
     assert "04_classification.ipynb" in markdown[-1]
     text = "\n".join(markdown).lower()
     for topic in ["taylor", "learning rate", "local minim", "computation graph", "chain rule",
                   "mini-batch", "epoch", "mean of the gradients", "momentum",
                   "effective learning rate"]:
         assert topic in text, topic
-    code = [c for c in nb.cells if c.cell_type == "code"]
     for name in ["quadratic_1d", "valley_2d", "regression_training"]:
         assert any(f"widgets.{name}(" in c.source for c in code), name
-    checked = [c for c in code if "nbval-check-output" in c.metadata.get("tags", [])]
-    printed = "".join(o.get("text", "") for c in checked for o in c.outputs)
     assert "y_hat = 5, L = 9" in printed
     assert "dL/dw = 12, dL/db = 6" in printed
     assert "after one step: w = 0.8, b = 0.4" in printed

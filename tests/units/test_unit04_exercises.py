@@ -18,12 +18,10 @@ import re
 import sys
 from pathlib import Path
 
-import nbformat
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from answers.unit04 import ALTERNATIVES, POINTS, UNIT, WRONG_ANSWERS  # noqa: E402
-from harness import (function_source, lecture_path, run_quietly, score,  # noqa: E402
+from harness import (function_source, read_lecture, run_quietly, score,  # noqa: E402
                      solution_path, student_stubs)
 
 import mlpkit.functional as F  # noqa: E402
@@ -72,15 +70,6 @@ def test_library_call_is_caught_however_it_was_imported_and_the_library_is_resto
     assert F.log_softmax(F.softmax([[0.0, 0.0]]))[0, 0] < 0   # both still the library's
 
 
-def _lecture():
-    nb = nbformat.read(lecture_path(UNIT), as_version=4)
-    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    checked = [c for c in code if "nbval-check-output" in c.metadata.get("tags", [])]
-    printed = "".join(o.get("text", "") for c in checked for o in c.outputs)
-    return markdown, code, printed
-
-
 def _number_after(text, label):
     match = re.search(re.escape(label) + r"\s*=?\s*(-?[\d.]+(?:e[-+]?\d+)?)", text)
     assert match, f"{label!r} not printed"
@@ -88,7 +77,7 @@ def _number_after(text, label):
 
 
 def test_lecture_topics_widget_and_figures():
-    markdown, code, _ = _lecture()
+    _, markdown, code, _ = read_lecture(UNIT)
     assert "05_mlp.ipynb" in markdown[-1]
     text = "\n".join(markdown).lower()
     for topic in ["probability distribution", "logistic regression", "bernoulli", "likelihood",
@@ -110,7 +99,7 @@ def test_lecture_topics_widget_and_figures():
 
 
 def test_lecture_worked_numbers_match_a_hand_computation():
-    _, _, printed = _lecture()
+    printed = read_lecture(UNIT).printed
     # Bernoulli likelihood of p = (0.9, 0.2, 0.6), y = (1, 0, 0): 0.9 * 0.8 * 0.4
     bce = -math.log(0.9 * 0.8 * 0.4) / 3
     for label in ["-log(likelihood) / B", "F.bce_loss(p, y)", "F.bce_with_logits_loss"]:

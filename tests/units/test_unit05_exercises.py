@@ -18,13 +18,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import nbformat
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from answers.unit05 import ALTERNATIVES, UNIT, WRONG_ANSWERS  # noqa: E402
-from harness import lecture_path, run_quietly, score, solution_path  # noqa: E402
+from harness import read_lecture, run_quietly, score, solution_path  # noqa: E402
 
 import mlpkit  # noqa: E402
 
@@ -72,17 +71,8 @@ def test_the_layer_stubs_are_restored_after_a_failing_check():
 
 # --------------------------------------------------------------------------- the lecture
 
-def _lecture():
-    nb = nbformat.read(lecture_path(UNIT), as_version=4)
-    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    checked = [c for c in code if "nbval-check-output" in c.metadata.get("tags", [])]
-    printed = "".join(o.get("text", "") for c in checked for o in c.outputs)
-    return nb, markdown, code, printed
-
-
 def test_lecture_topics_and_widget():
-    nb, markdown, code, _ = _lecture()
+    nb, markdown, code, _ = read_lecture(UNIT)
     assert "06_mnist.ipynb" in markdown[-1]
     text = "\n".join(markdown).lower()
     for topic in ["hidden layer", "input layer", "output layer", "fully connected",
@@ -100,7 +90,7 @@ def test_lecture_topics_and_widget():
 
 
 def test_lecture_worked_numbers_against_independent_oracles():
-    _, _, _, printed = _lecture()
+    printed = read_lecture(UNIT).printed
     # 2-4-4-3: (2*4 + 4) + (4*4 + 4) + (4*3 + 3) parameters
     assert f"parameters in all: {(2 * 4 + 4) + (4 * 4 + 4) + (4 * 3 + 3)}" in printed
     assert "the same map up to rounding (max difference below 1e-12): True" in printed
@@ -134,5 +124,5 @@ def test_lecture_loss_of_the_worked_batch_by_hand():
     z = np.tanh(X @ W1.T + b1) @ W2.T + b2
     p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
     loss = -np.mean(np.log(p[np.arange(4), y]))
-    _, _, _, printed = _lecture()
+    printed = read_lecture(UNIT).printed
     assert f"L = {loss:.4f}" in printed

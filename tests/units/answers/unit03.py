@@ -38,7 +38,7 @@ momentum_step(w, v, grad, lr, mu)
 """
 from __future__ import annotations
 
-from harness import WrongAnswer
+from harness import WrongAnswer, varied
 from harness import function_source as _f
 
 UNIT = "03_gradient_descent"
@@ -73,22 +73,7 @@ _GD_LOOP = ["w = np.zeros(x.shape[1])", "b = 0.0", "history = []",
             "    b = b - lr * 2 * np.mean(e)",
             "return w, b, history"]
 
-
-def _vary(signature, loop, replacements):
-    """``loop`` (lines of a correct body) with each ``(old, new)`` line swapped: ``new`` may
-    be None (the line is dropped) or a list of lines."""
-    body = []
-    for line in loop:
-        new = dict(replacements).get(line, line)
-        if isinstance(new, (list, tuple)):
-            body.extend(new)
-        elif new is not None:
-            body.append(new)
-    return _f(signature, *body)
-
-
-def _gd(*replacements):
-    return _vary(_GD, _GD_LOOP, replacements)
+_gd = varied(_GD, _GD_LOOP)
 
 
 # a correct mini-batch loop body, varied below one mistake at a time
@@ -105,9 +90,7 @@ _SGD_LOOP = ["n = len(y)", "w = np.zeros(x.shape[1])", "b = 0.0", "history = []"
              "    history.append(total / n)",
              "return w, b, history"]
 
-
-def _sgd(*replacements):
-    return _vary(_SGD, _SGD_LOOP, replacements)
+_sgd = varied(_SGD, _SGD_LOOP)
 
 
 # Correct answers written differently from the solution: each must earn full marks.

@@ -39,7 +39,7 @@ train(X, y, hidden, lr, epochs, rng)
 """
 from __future__ import annotations
 
-from harness import WrongAnswer
+from harness import WrongAnswer, varied
 from harness import function_source as _f
 
 UNIT = "05_mlp"
@@ -64,32 +64,13 @@ _WG = "wrong_gradients()"
 _TR = "train(X, y, hidden, lr, epochs, rng)"
 
 
-def _replace(lines, *replacements):
-    body = list(lines)
-    for old, new in replacements:
-        assert old in body, old
-        body = [new if line == old else line for line in body]
-    flat = []
-    for line in body:
-        if isinstance(line, (list, tuple)):
-            flat.extend(line)
-        elif line is not None:
-            flat.append(line)
-    return flat
-
-
-def _varied(signature, body):
-    """``(*replacements) -> source``: the correct ``body`` with the given lines replaced."""
-    return lambda *replacements: _f(signature, *_replace(body, *replacements))
-
-
 # a correct forward pass, varied below one mistake at a time
 _FWD_BODY = ["Z1 = X @ params['W1'].T + params['b1']",
              "A1 = np.tanh(Z1)",
              "Z2 = A1 @ params['W2'].T + params['b2']",
              "return Z2, {'X': X, 'A1': A1, 'Z2': Z2}"]
 
-_fwd = _varied(_FWD, _FWD_BODY)
+_fwd = varied(_FWD, _FWD_BODY)
 
 
 # a correct backward pass for the solution's cache {'X', 'A1', 'Z2'}, varied below
@@ -103,7 +84,7 @@ _BWD_BODY = ["X, A1, Z2 = cache['X'], cache['A1'], cache['Z2']",
              "return {'W1': delta1.T @ X, 'b1': delta1.sum(axis=0),",
              "        'W2': delta2.T @ A1, 'b2': delta2.sum(axis=0)}"]
 
-_bwd = _varied(_BWD, _BWD_BODY)
+_bwd = varied(_BWD, _BWD_BODY)
 
 
 # a correct gradient check, varied below
@@ -123,7 +104,7 @@ _GC_BODY = ["errors = {}",
             "    errors[name] = 0.0 if denominator == 0 else np.linalg.norm(a - n) / denominator",
             "return errors"]
 
-_gc = _varied(_GC, _GC_BODY)
+_gc = varied(_GC, _GC_BODY)
 
 
 # a correct training loop, varied below
@@ -138,7 +119,7 @@ _TR_BODY = ["D, C = X.shape[1], y.max() + 1",
             "    params = {k: params[k] - lr * grads[k] for k in params}",
             "return params, history"]
 
-_tr = _varied(_TR, _TR_BODY)
+_tr = varied(_TR, _TR_BODY)
 
 
 # Correct answers written differently from the solution: each must earn full marks.
