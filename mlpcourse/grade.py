@@ -2,19 +2,25 @@
 
 Submissions are read from ``submitted/<student>/<unit>/<unit>.ipynb`` (the
 layout nbgrader's ``collect`` and ``zip_collect`` produce) and never modified.
-Each student is graded on their own, so one broken submission (not a
-notebook, no notebook, a kernel that dies) is marked ``failed`` with its
-reason and the others are graded as usual (the statuses: ``mlpcourse.status``):
+Each student is graded on their own, so one broken or hostile submission ends
+in its own status with its reason and the others are graded as usual (the
+statuses: ``mlpcourse.status``):
 
-1. the gradebook learns the unit from solutions/ (generate_assignment into a
+1. the sandbox is chosen (``--sandbox auto|require|off``, ``mlpcourse.sandbox``):
+   every notebook's kernel runs isolated, with limits, where bubblewrap works;
+   unisolated grading is announced on stderr and noted in every row;
+2. the gradebook learns the unit from solutions/ (generate_assignment into a
    temporary folder: exercises/ is not touched);
-2. a roster, when given, is imported (``--roster roster.csv`` with columns
+3. a roster, when given, is imported (``--roster roster.csv`` with columns
    id,first_name,last_name,email); students found under submitted/ are added;
-3. per student: ``autograde`` (a fresh kernel, every cell limited to
-   ``--timeout`` seconds, ``NBGRADER_EXECUTION=autograde`` set in the kernel),
-   then ``generate_feedback`` (``feedback/<student>/<unit>/<unit>.html``);
-4. ``grades_<unit>.csv``: student_id, first_name, last_name, email, score,
-   max_score, status (a ``Status``: graded / failed / missing) and reason.
+4. per student: the submission is checked (the notebook is there and valid; no
+   symbolic link or special file anywhere: ``invalid`` otherwise), then
+   ``autograde`` (``mlpcourse.grading.execute.GradingExecute``: every cell
+   limited to ``--timeout`` seconds and the notebook to ``--notebook-timeout``,
+   ``NBGRADER_EXECUTION=autograde`` in the kernel), then ``generate_feedback``
+   (``feedback/<student>/<unit>/<unit>.html``);
+5. ``grades_<unit>.csv``: student_id, first_name, last_name, email, score,
+   max_score, status (a ``Status``) and reason.
 """
 
 from __future__ import annotations
@@ -24,11 +30,14 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from .grading.outcome import Outcome, events_in, judge
+from .grading.submission import precheck
 from .paths import course_root, unit_notebooks
 from .status import Status
+
+MODES = ("auto", "require", "off")  # mlpcourse.sandbox.MODES (not imported: it needs jupyter)
 
 HELP = "autograde submitted/<student>/UNIT/, write feedback/ and grades_UNIT.csv"
 DEFAULT_TIMEOUT = 120
@@ -53,33 +62,28 @@ def add_arguments(parser):
         f"Execute.timeout, else {DEFAULT_TIMEOUT})",
     )
     parser.add_argument(
+        "--notebook-timeout",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="limit for a whole notebook; each cell gets min(--timeout, what is left) "
+        "(default: nbgrader_config.py's Sandbox.notebook_timeout, else 120)",
+    )
+    parser.add_argument(
+        "--sandbox",
+        choices=MODES,
+        default=None,
+        help="auto: run each kernel in the bubblewrap sandbox where it works, else grade "
+        "unisolated and say so; require: refuse to grade without it; off: never "
+        "(debugging) (default: nbgrader_config.py's Sandbox.mode, else auto)",
+    )
+    parser.add_argument(
         "--output",
         default=None,
         metavar="CSV",
         help="where to write the grades (default: grades_UNIT.csv in the course folder)",
     )
     parser.add_argument("--course", default=None, help="course folder (default: found from here)")
-
-
-@dataclass
-class Outcome:
-    """How grading one submission ended: a ``Status`` and the fields of its reason."""
-
-    student: str
-    status: Status = Status.GRADED
-    notes: list[str] = field(default_factory=list)  # graded, but the teacher should know these
-    details: dict[str, str] = field(default_factory=dict)  # the fields of the status's reason
-    seconds: float = 0.0
-    score: float | None = None
-
-    def end(self, status: Status, **details: str) -> None:
-        """Grading ended in ``status``; ``details`` fill the fields of its reason template."""
-        self.status, self.details = status, details
-
-    def reason(self) -> str:
-        """The status's one-line reason (``Status.reason``) for this student."""
-        notes = "; ".join(self.notes)
-        return self.status.reason(student=self.student, notes=notes, **self.details)
 
 
 # ---------------------------------------------------------------- roster
@@ -124,61 +128,26 @@ def import_roster(db_url: str, rows: list[dict]) -> None:
 # ---------------------------------------------------------------- one student
 
 
-def _precheck(folder: Path, expected: list[str]) -> str | None:
-    """Why this submission cannot be graded at all, or None."""
-    import nbformat
-
-    present = sorted(p.name for p in folder.glob("*.ipynb"))
-    for name in expected:
-        path = folder / name
-        if not path.is_file():
-            found = f" (found: {', '.join(present)})" if present else " (no notebook at all)"
-            return f"missing notebook {name}{found}"
-        try:
-            nbformat.read(path, as_version=4)
-        except Exception as exc:  # noqa: BLE001 - anything unreadable fails this student only
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            return f"{name} is not a valid notebook ({type(exc).__name__}: {first[:160]})"
-    return None
-
-
-def _execution_notes(folder: Path) -> list[str]:
-    """Cells that hit the time limit, read from the autograded notebooks."""
-    import nbformat
-
-    notes = []
-    for path in sorted(folder.glob("*.ipynb")):
-        try:
-            nb = nbformat.read(path, as_version=4)
-        except Exception:  # noqa: BLE001, S112 - unreadable: no notes, the score says enough
-            continue
-        for index, cell in enumerate(nb.cells):
-            for out in cell.get("outputs", []):
-                if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
-                    gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-                    notes.append(f"{gid or f'cell {index}'} timed out")
-                    break
-    return notes
-
-
 def grade_one(
     cfg, unit: str, student: str, folders: dict, root: Path, expected: list[str]
 ) -> Outcome:
     from nbgrader.converters import Autograde, GenerateFeedback
 
     from . import nbgrader_setup as nbg
+    from .sandbox import Sandbox
 
     outcome = Outcome(student)
     start = time.monotonic()
-    problem = _precheck(root / folders["submitted"] / student / unit, expected)
+    problem = precheck(root / folders["submitted"] / student / unit, expected)
     if problem:
-        outcome.end(Status.FAILED, problem=problem)
+        outcome.end(Status.INVALID, problem=problem)
     else:
         result = nbg.run_converter(Autograde, cfg, assignment_id=unit, student_id=student)
         if not result.success:
             outcome.end(Status.FAILED, problem=f"autograde failed: {_explain(result)}")
         else:
-            outcome.notes.extend(_execution_notes(root / folders["autograded"] / student / unit))
+            events = events_in(root / folders["autograded"] / student / unit)
+            judge(outcome, events, cfg.Execute.timeout, Sandbox(config=cfg))
             feedback = nbg.run_converter(
                 GenerateFeedback, cfg, assignment_id=unit, student_id=student
             )
@@ -199,6 +168,8 @@ def grade_one(
 
 def _explain(result) -> str:
     text = result.error + result.log
+    if "SandboxError" in text:
+        return "the sandbox could not start the kernel: " + result.reason().split(": ", 1)[-1]
     if "DeadKernelError" in text or "Kernel died" in text:
         return "the kernel died while running the notebook (os._exit, a crash, or out of memory)"
     if "UnresponsiveKernelError" in text or ("TimeoutError" in text and "kernel" in text.lower()):
@@ -247,6 +218,68 @@ def write_grades_csv(path, rows) -> Path | None:
     return kept
 
 
+def _configure_sandbox(cfg, root: Path, folders: dict, unit: str, mode: str | None):
+    """Choose the isolation (``--sandbox``, else ``c.Sandbox.mode``) and put it in ``cfg``.
+
+    Makes sure the notebook runs through ``GradingExecute`` (an older
+    ``nbgrader_config.py`` naming nbgrader's own Execute gets it swapped, and
+    says so), tells the kernel manager which files the assignment declares and
+    which folders to hide. Returns the ``Isolation`` and the ``Sandbox``
+    settings; raises ``SandboxError`` for ``require`` without a sandbox.
+    """
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import find_all_files
+
+    from .sandbox import Sandbox, resolve_mode
+
+    _ensure_grading_execute(cfg)
+    settings = Sandbox(config=cfg)
+    isolation = resolve_mode(mode or settings.mode)
+    source = root / folders["source"] / unit
+    ignore = list(CourseDirectory(config=cfg).ignore) + ["*.ipynb"]
+    declared = sorted(Path(f).relative_to(source).as_posix()
+                      for f in find_all_files(str(source), ignore))
+    km = cfg.SandboxedKernelManager
+    km.isolate = isolation.sandboxed
+    km.declared_files = declared
+    km.hidden_paths = [str(root), str(Path.home())]
+    return isolation, settings
+
+
+GRADING_EXECUTE = "mlpcourse.grading.execute.GradingExecute"
+
+
+def _ensure_grading_execute(cfg) -> None:
+    """``Autograde.autograde_preprocessors`` with nbgrader's Execute replaced by ours."""
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
+    from traitlets.utils.importstring import import_item
+
+    from .grading.execute import GradingExecute
+
+    steps = list(Autograde(config=cfg).autograde_preprocessors)
+    resolved = [import_item(p) if isinstance(p, str) else p for p in steps]
+    if GradingExecute in resolved:
+        return
+    if Execute not in resolved:
+        raise ValueError(f"nbgrader_config.py's Autograde.autograde_preprocessors must run "
+                         f"the notebook with {GRADING_EXECUTE}, got {steps}")
+    steps[resolved.index(Execute)] = GRADING_EXECUTE
+    cfg.Autograde.autograde_preprocessors = steps
+    print(f"  note: nbgrader_config.py names nbgrader's Execute; grading uses {GRADING_EXECUTE} "
+          "(the sandbox and limits) in its place", flush=True)
+
+
+def _warn_unisolated(isolation) -> None:
+    print(
+        f"mlpcourse grade: WARNING: grading UNISOLATED: {isolation.reason}.\n"
+        "  Every submission runs with YOUR permissions: it can read and change your files "
+        "(solutions, gradebook, other students), use the network and outlive grading.\n"
+        "  Only time, output and per-process memory limits apply. Install bubblewrap "
+        "(Linux) for the sandbox; --sandbox require refuses to grade without it.",
+        file=sys.stderr, flush=True)
+
+
 def run(args) -> int:
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.converters import GenerateAssignment
@@ -254,6 +287,7 @@ def run(args) -> int:
 
     from . import nbgrader_setup as nbg
     from .kernels import kernel_environment
+    from .sandbox import SandboxError
 
     root = course_root(args.course)
     cfg = nbg.load_config(root)
@@ -265,6 +299,16 @@ def run(args) -> int:
         cfg.Execute.timeout = args.timeout
     elif not isinstance(cfg.Execute.get("timeout"), int) or cfg.Execute.get("timeout") <= 0:
         cfg.Execute.timeout = DEFAULT_TIMEOUT  # never unlimited
+    if args.notebook_timeout is not None:
+        if args.notebook_timeout <= 0:
+            raise ValueError("--notebook-timeout must be a positive number of seconds, got "
+                             f"{args.notebook_timeout}")
+        cfg.Sandbox.notebook_timeout = args.notebook_timeout
+    try:
+        isolation, limits = _configure_sandbox(cfg, root, folders, unit, args.sandbox)
+    except SandboxError as exc:
+        print(f"mlpcourse grade: {exc}", file=sys.stderr)
+        return 2
     roster = read_roster(Path(args.roster)) if args.roster else []
     db_url = CourseDirectory(config=cfg).db_url
     expected = [p.name for p in unit_notebooks(root / folders["source"] / unit)]
@@ -284,6 +328,11 @@ def run(args) -> int:
         f"{folders['submitted']}/<student>/{unit}/, {cfg.Execute.timeout} s per cell",
         flush=True,
     )
+    print(f"  kernels: {isolation.describe()}; limits: {limits.describe(cfg.Execute.timeout)}",
+          flush=True)
+    unisolated = "" if isolation.sandboxed else f"graded UNISOLATED ({isolation.reason})"
+    if unisolated:
+        _warn_unisolated(isolation)
     if not students:
         print(
             f"  nothing to grade: put each student's notebook in "
@@ -320,6 +369,8 @@ def run(args) -> int:
         for number, student in enumerate(students, start=1):
             print(f"  [{number}/{len(students)}] {student} ...", end=" ", flush=True)
             outcome = grade_one(cfg, unit, student, folders, root, expected)
+            if unisolated and outcome.status is not Status.INVALID:
+                outcome.notes.append(unisolated)
             outcomes.append(outcome)
             print(f"{outcome.status} ({outcome.seconds:.1f} s)", flush=True)
 
@@ -367,11 +418,14 @@ def run(args) -> int:
             score = f"{r['score']} / {r['max_score']}" if r["score"] != "" else "-"
             table.append([r["student_id"], score, r["status"], r["reason"]])
         print(_table(table))
-    counts = ", ".join(f"{sum(r['status'] == s for r in rows)} {s}" for s in Status)
+    counts = ", ".join(f"{n} {s}" for s in Status
+                       if (n := sum(r["status"] == s for r in rows)) or s is Status.GRADED)
     print(
         f"mlpcourse grade {unit}: {counts}. Grades: {_shown(out_path, root)}; feedback: "
         f"{folders['feedback']}/<student>/{unit}/"
     )
+    if unisolated:
+        _warn_unisolated(isolation)
     return 0
 
 

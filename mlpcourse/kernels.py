@@ -1,4 +1,11 @@
-"""The environment of the Jupyter kernels that the course commands (and tests) start."""
+"""The environment of the Jupyter kernels that the course commands (and tests) start.
+
+- ``kernel_env`` / ``kernel_environment``: the instructor's own kernels (slides,
+  the lab, tests): the instructor's environment, with matplotlib inline and
+  this Python first;
+- ``grading_env``: a student's grading kernel, built from nothing (no variable
+  of the instructor's environment reaches a submission).
+"""
 
 from __future__ import annotations
 
@@ -41,3 +48,38 @@ def kernel_environment(extra: dict | None = None):
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def grading_env(home: str, tmp: str) -> dict:
+    """The whole environment of a grading kernel (``mlpcourse.sandbox``).
+
+    Only what Python, numpy and matplotlib need: ``PATH`` (this environment's
+    scripts first), ``HOME`` and ``TMPDIR`` (``home``, ``tmp``), ``LANG``, an
+    inline matplotlib with its cache in ``tmp``, IPython's folder in ``tmp``
+    (never beside the submission), one thread per numerical library (grading
+    runs notebooks side by side), and ``NBGRADER_EXECUTION`` /
+    ``NBGRADER_VALIDATING`` when nbgrader set them. No token, no ``JUPYTER*``,
+    nothing else of the instructor's shell.
+    """
+    env = {
+        "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin",
+                                 "/bin"]),
+        "HOME": home,
+        "TMPDIR": tmp,
+        "LANG": "C.UTF-8",
+        "USER": "student",
+        "LOGNAME": "student",
+        "MPLBACKEND": INLINE_BACKEND,
+        "MPLCONFIGDIR": f"{tmp}/matplotlib",
+        "IPYTHONDIR": f"{tmp}/ipython",
+        "PYTHONNOUSERSITE": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MALLOC_ARENA_MAX": "2",
+    }
+    for name in ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
+    return env

@@ -4,13 +4,22 @@ Each status is one row below: the word written in the ``status`` column of
 ``grades_<unit>.csv`` (and printed in the summary), whether the submission has
 a score, and the template of the one-line ``reason`` that goes with it::
 
-    GRADED   graded    scored   {notes}    (empty, or what the teacher should know)
-    FAILED   failed    no score {problem}  (why the notebook could not be graded)
-    MISSING  missing   no score no {submitted}/{student}/{unit}/
+    GRADED         graded         scored    {notes}  (empty, or what the teacher should know)
+    TIMED_OUT      timed out      scored    {cells} stopped at the time limit ({limit}); {rest}
+    OUT_OF_MEMORY  out of memory  scored    {cells} ran out of memory ({limit}); {rest}
+    CRASHED        crashed        scored    the Python kernel died in {cells}; {rest}
+    INVALID        invalid        no score  {problem}  (cannot be graded as handed in)
+    FAILED         failed         no score  {problem}  (the grader failed, not the student)
+    MISSING        missing        no score  no {submitted}/{student}/{unit}/
 
-A new status (timed out, out of memory, crashed, ...) is a new row: its word,
-whether it is scored, its reason template. The grading command, its summary
-line and the tests iterate over ``Status``; nothing else spells a status.
+The three scored problems say which cells were hit and what happened to the
+rest (``{rest}``: the other cells were graded, or were not run). Anything
+else the teacher should know (a truncated output, notes from grading
+unisolated) follows the reason after "; ".
+
+A new status is a new row: its word, whether it is scored, its reason
+template. The grading command, its summary line and the tests iterate over
+``Status``; nothing else spells a status.
 """
 from __future__ import annotations
 
@@ -24,8 +33,12 @@ class Status(str, enum.Enum):
     compares equal to the member).
     """
 
-    #          CSV word    scored  reason template
+    #                CSV word         scored  reason template
     GRADED = ("graded", True, "{notes}")
+    TIMED_OUT = ("timed out", True, "{cells} stopped at the time limit ({limit}); {rest}")
+    OUT_OF_MEMORY = ("out of memory", True, "{cells} ran out of memory ({limit}); {rest}")
+    CRASHED = ("crashed", True, "the Python kernel died in {cells}; {rest}")
+    INVALID = ("invalid", False, "{problem}")
     FAILED = ("failed", False, "{problem}")
     MISSING = ("missing", False, "no {submitted}/{student}/{unit}/")
 
@@ -39,9 +52,13 @@ class Status(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
 
-    def reason(self, **details: str) -> str:
-        """The one-line reason for this status, e.g.
+    def reason(self, notes: str = "", **details: str) -> str:
+        """The one-line reason for this status, then ``notes`` (after "; ") when the
+        template does not place them itself, e.g.
         ``Status.MISSING.reason(submitted="submitted", student="zoe", unit="01_neuron")``
         is ``"no submitted/zoe/01_neuron/"``.
         """
-        return self.template.format(**details)
+        text = self.template.format(notes=notes, **details)
+        if notes and "{notes}" not in self.template:
+            text = f"{text}; {notes}"
+        return text

@@ -13,6 +13,7 @@ and ``from conftest import ...`` would find whichever was imported last.)
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import io
 import shutil
@@ -107,6 +108,12 @@ def make_course(
             ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
         )
     return root
+
+
+def read_grades(course: Path, unit: str) -> dict[str, dict]:
+    """``grades_<unit>.csv`` of ``course`` as ``{student_id: row}``."""
+    with open(course / f"grades_{unit}.csv", newline="", encoding="utf-8") as fh:
+        return {row["student_id"]: row for row in csv.DictReader(fh)}
 
 
 def tree_hash(folder: Path) -> dict[str, str]:

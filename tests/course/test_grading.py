@@ -2,12 +2,12 @@
 
 Release, then submissions as students hand them in (correct, untouched,
 partial, correct-but-warning, invalid JSON, wrong file name, kernel crash,
-infinite loop), then one `mlpcourse grade` run, as a teacher runs it.
+infinite loop), then one `mlpcourse grade` run, as a teacher runs it (in the
+sandbox: tests/course/test_sandbox.py; hostile submissions:
+tests/course/test_grading_attacks.py).
 """
 
 from __future__ import annotations
-
-import csv
 
 import nbformat
 import pytest
@@ -19,6 +19,7 @@ from pipeline_support import (
     REPO,
     make_course,
     make_submission,
+    read_grades,
     real_units,
     run_cli,
     run_mlpcourse,
@@ -41,8 +42,7 @@ TIMEOUT = 8  # seconds per cell for this run: the fixture's cells take well unde
 
 
 def _grades(course, unit=UNIT):
-    with open(course / f"grades_{unit}.csv", newline="", encoding="utf-8") as fh:
-        return {row["student_id"]: row for row in csv.DictReader(fh)}
+    return read_grades(course, unit)
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +88,10 @@ def graded(tmp_path_factory):
 def test_grade_runs_to_the_end(graded):
     _, result, _ = graded
     assert result.returncode == 0, result.stdout + result.stderr
-    summary = f"5 {Status.GRADED}, 3 {Status.FAILED}, 1 {Status.MISSING}"
+    summary = (f"4 {Status.GRADED}, 1 {Status.TIMED_OUT}, 1 {Status.CRASHED}, "
+               f"2 {Status.INVALID}, 1 {Status.MISSING}")
     assert f"mlpcourse grade {UNIT}: {summary}" in result.stdout, result.stdout
+    assert "kernels: bubblewrap sandbox" in result.stdout
     # the summary table names everyone
     for student in ("alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "zoe"):
         assert f"\n  {student} " in result.stdout
@@ -98,25 +100,32 @@ def test_grade_runs_to_the_end(graded):
 def test_scores(graded):
     course, _, _ = graded
     grades = _grades(course)
-    expected = {"alice": "3", "bob": "0", "carol": "2", "dave": "3", "hank": "2"}
+    expected = {"alice": "3", "bob": "0", "carol": "2", "dave": "3", "gina": "2", "hank": "2"}
     for student, score in expected.items():
-        assert grades[student]["status"] == Status.GRADED, grades[student]
         assert grades[student]["score"] == score, (student, grades[student])
         assert grades[student]["max_score"] == "3"
-    assert "test_mean_of timed out" in grades["hank"]["reason"]
+    for student in ("alice", "bob", "carol", "dave"):
+        assert grades[student]["status"] == Status.GRADED, grades[student]
     assert grades["alice"]["reason"] == ""
+    # the infinite loop costs its own test only: the other cells are graded
+    assert grades["hank"]["status"] == Status.TIMED_OUT
+    assert grades["hank"]["reason"] == (f"test_mean_of stopped at the time limit ({TIMEOUT} s "
+                                        "per cell); the other cells were graded")
+    # a kernel that dies costs the cell it died in: a new kernel grades the rest
+    assert grades["gina"]["status"] == Status.CRASHED
+    assert grades["gina"]["reason"] == ("the Python kernel died in test_mean_of; the other "
+                                        "cells were graded")
 
 
 def test_broken_submissions_fail_with_a_reason_and_do_not_stop_the_others(graded):
     course, _, _ = graded
     grades = _grades(course)
-    assert grades["erin"]["status"] == Status.FAILED
+    assert grades["erin"]["status"] == Status.INVALID
     assert "not a valid notebook" in grades["erin"]["reason"]
-    assert grades["frank"]["status"] == Status.FAILED
+    assert grades["frank"]["status"] == Status.INVALID
     assert f"missing notebook {UNIT}.ipynb" in grades["frank"]["reason"]
     assert f"{UNIT}-Copy1.ipynb" in grades["frank"]["reason"]
-    assert grades["gina"]["status"] == Status.FAILED and "kernel died" in grades["gina"]["reason"]
-    for student in ("erin", "frank", "gina"):
+    for student in ("erin", "frank"):
         assert grades[student]["score"] == ""
 
 
@@ -132,7 +141,7 @@ def test_roster_is_imported_and_absent_students_listed(graded):
 
 def test_feedback_for_every_graded_student(graded):
     course, _, _ = graded
-    for student in ("alice", "bob", "carol", "dave", "hank"):
+    for student in ("alice", "bob", "carol", "dave", "gina", "hank"):
         html = course / "feedback" / student / UNIT / f"{UNIT}.html"
         assert html.is_file(), student
     for student in ("erin", "frank"):
@@ -145,6 +154,11 @@ def test_feedback_for_every_graded_student(graded):
     assert "square(-0.5)" in (course / "feedback" / "alice" / UNIT / f"{UNIT}.html").read_text(
         encoding="utf-8"
     )
+    # what stopped a cell is said where the student sees it
+    hank = (course / "feedback" / "hank" / UNIT / f"{UNIT}.html").read_text(encoding="utf-8")
+    assert f"this cell ran longer than {TIMEOUT} s (the limit per cell)" in hank
+    gina = (course / "feedback" / "gina" / UNIT / f"{UNIT}.html").read_text(encoding="utf-8")
+    assert "the Python kernel died while running this cell" in gina
 
 
 def test_nbgrader_execution_is_set_in_the_grading_kernel(graded):
@@ -174,32 +188,91 @@ def test_instructor_files_are_where_gitignore_expects(graded):
 
 def test_status_words_are_the_grades_csv_vocabulary():
     """The status column is read by teachers' spreadsheets: its words change only here."""
-    assert [str(s) for s in Status] == ["graded", "failed", "missing"]
-    assert [s.scored for s in Status] == [True, False, False]
+    assert [str(s) for s in Status] == ["graded", "timed out", "out of memory", "crashed",
+                                        "invalid", "failed", "missing"]
+    assert [s.scored for s in Status] == [True, True, True, True, False, False, False]
     assert Status("failed") is Status.FAILED and Status.FAILED == "failed"
-    fields = {"student": "zoe", "unit": "01_neuron", "submitted": "submitted", "notes": ""}
+    fields = {"student": "zoe", "unit": "01_neuron", "submitted": "submitted"}
     assert Status.MISSING.reason(**fields) == "no submitted/zoe/01_neuron/"
     assert Status.FAILED.reason(problem="no grades recorded", **fields) == "no grades recorded"
-    assert Status.GRADED.reason(**dict(fields, notes="test_x timed out")) == "test_x timed out"
+    assert Status.GRADED.reason("output truncated", **fields) == "output truncated"
+    hit = {"cells": "test_a, test_b", "rest": "the other cells were graded"}
+    assert Status.TIMED_OUT.reason("", limit="8 s per cell", **hit) == (
+        "test_a, test_b stopped at the time limit (8 s per cell); the other cells were graded")
+    assert Status.OUT_OF_MEMORY.reason("a note", limit="2048 MB", **hit) == (
+        "test_a, test_b ran out of memory (2048 MB); the other cells were graded; a note")
+    assert Status.CRASHED.reason(**hit) == (
+        "the Python kernel died in test_a, test_b; the other cells were graded")
 
 
-def test_config_swaps_only_nbgrader_score_keeper():
-    """nbgrader_config.py lists nbgrader's own autograde steps, SaveAutoGrades replaced by the
-    course's public preprocessor (an nbgrader upgrade that changes its list shows here)."""
+def test_events_decide_the_status_most_serious_first():
+    """``judge``: crash over memory over time; every other event becomes a note."""
+    from traitlets.config import Config
+
+    from mlpcourse.grading.outcome import Outcome, judge
+    from mlpcourse.sandbox import Sandbox
+
+    limits = Sandbox(config=Config({"Sandbox": {"notebook_timeout": 60, "memory_mb": 512}}))
+
+    def judged(*events):
+        outcome = Outcome("ana")
+        judge(outcome, [dict(zip(("kind", "cell", "detail"), e)) for e in events], 8, limits)
+        return outcome.status, outcome.reason()
+
+    assert judged() == (Status.GRADED, "")
+    assert judged(("output", "cell 3", "output truncated at 1024 kB per cell")) == (
+        Status.GRADED, "cell 3: output truncated")
+    assert judged(("timeout", "test_a", ""), ("budget", "test_b", ""),
+                  ("not_run", "test_c", "the notebook's time budget of 60 s was used up")) == (
+        Status.TIMED_OUT, "test_a, test_b stopped at the time limit (8 s per cell and 60 s "
+        "per notebook); 1 cell(s) after it were not run (the notebook's time budget of 60 s "
+        "was used up)")
+    assert judged(("timeout", "test_a", ""), ("memory", "test_b", ""),
+                  ("processes", "the notebook", "")) == (
+        Status.OUT_OF_MEMORY, "test_b ran out of memory (512 MB); the other cells were graded; "
+        "test_a: stopped at the time limit; the notebook: reached the process limit")
+    assert judged(("memory", "test_b", ""), ("crash", "test_c", "")) == (
+        Status.CRASHED, "the Python kernel died in test_c; the other cells were graded; "
+        "test_b: ran out of memory")
+
+
+def test_config_swaps_only_nbgrader_executor_and_score_keeper():
+    """nbgrader_config.py lists nbgrader's own autograde steps with two replaced: Execute by
+    the sandboxed, limited GradingExecute, SaveAutoGrades by the course's public preprocessor
+    (an nbgrader upgrade that changes its list shows here)."""
     from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute, SaveAutoGrades
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
     from traitlets.utils.importstring import import_item
 
+    from mlpcourse.grading.execute import GradingExecute
     from mlpcourse.preprocessors import SaveAutoGradesIgnoringStderr
 
     cfg = Config(PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config())
     ours = Autograde(config=cfg).autograde_preprocessors
     default = Autograde().autograde_preprocessors
     resolved = [import_item(name) if isinstance(name, str) else name for name in ours]
-    swapped = [SaveAutoGradesIgnoringStderr if pp.__name__ == "SaveAutoGrades" else pp
-               for pp in default]
-    assert resolved == swapped
+    ours_for = {Execute: GradingExecute, SaveAutoGrades: SaveAutoGradesIgnoringStderr}
+    assert resolved == [ours_for.get(pp, pp) for pp in default]
+
+
+def test_grading_replaces_nbgrader_executor_named_in_an_older_config():
+    """A course whose nbgrader_config.py still names nbgrader's Execute is graded through
+    GradingExecute all the same (never silently without the sandbox and limits)."""
+    from nbgrader.converters import Autograde
+    from traitlets.config import Config
+
+    from mlpcourse.grade import GRADING_EXECUTE, _ensure_grading_execute
+
+    cfg = Config()
+    _ensure_grading_execute(cfg)
+    steps = cfg.Autograde.autograde_preprocessors
+    assert steps[0] == GRADING_EXECUTE
+    assert len(steps) == len(Autograde().autograde_preprocessors)
+    cfg.Autograde.autograde_preprocessors = ["nbgrader.preprocessors.SaveAutoGrades"]
+    with pytest.raises(ValueError, match="must run the notebook with"):
+        _ensure_grading_execute(cfg)
 
 
 def test_stderr_alone_does_not_cost_points(monkeypatch):

@@ -1,0 +1,17 @@
+"""The pieces of ``mlpcourse grade`` beyond nbgrader: how a submission's notebook is run.
+
+- ``mlpcourse.grading.execute``: ``GradingExecute``, nbgrader's Execute
+  preprocessor with a time budget per notebook, output limits enforced while
+  receiving, the kernel restarted after it dies, and a record of all that in
+  the autograded notebook (``events``);
+- ``mlpcourse.grading.kernel_boot``: the script that starts a grading kernel
+  (limits, then ipykernel), run inside the sandbox;
+- ``mlpcourse.grading.cgroups``: one control group per kernel (the memory and
+  process caps, and a kill that leaves nothing running);
+- ``mlpcourse.grading.submission``: whether a submission is gradable as handed
+  in (checked before nbgrader reads it: no links, no special files);
+- ``mlpcourse.grading.outcome``: how grading one student ended (``Outcome``)
+  and ``judge``, which turns the executor's events into a status and notes;
+- the sandbox itself: ``mlpcourse.sandbox``; the statuses: ``mlpcourse.status``;
+  the command that ties it together: ``mlpcourse.grade``.
+"""
