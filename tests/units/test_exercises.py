@@ -195,7 +195,8 @@ def test_lecture_follows_the_unit_skeleton(unit):
     headings = [line for text in markdown for line in text.splitlines() if line.startswith("## ")]
     assert headings[:2] == ["## What you will learn", "## Notation in this unit"]
     assert headings[-2:] == ["## Summary", "## Exercises and next steps"]
-    assert f"../exercises/{unit}/{unit}.ipynb" in markdown[-1]
+    # the exercise where `make lab` puts it, beside work/lectures/ (mlpcourse.workspace)
+    assert f"](../{unit}/{unit}.ipynb)" in markdown[-1]
     assert re.search(rf"\b{int(unit[:2]) + 1:02d}_\w+\.ipynb", markdown[-1]), \
         "the last cell points to the next unit"
 
