@@ -335,6 +335,11 @@ class Layout:
                 args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
         args += ["--ro-bind", str(self.runtime / "passwd"), "/etc/passwd",
                  "--ro-bind", str(self.runtime / "group"), "/etc/group"]
+        # The private /tmp and /dev/shm come first, so that a bound folder that lives
+        # under /tmp on the host (a checkout in /tmp, its .venv) stays visible on top.
+        args += ["--proc", "/proc", "--dev", "/dev",
+                 "--size", str(self.disk_mb << 20), "--tmpfs", "/dev/shm",
+                 "--size", str(self.disk_mb << 20), "--tmpfs", "/tmp"]
         read_only = self._read_only()
         first = [r for r in read_only if not any(_inside(r, h) for h in self.hide)]
         later = [r for r in read_only if r not in first]
@@ -346,10 +351,7 @@ class Layout:
                 args += ["--tmpfs", str(hidden)]
         for root in later:  # e.g. the Python installed in the instructor's home
             args += self._bind(root)
-        args += ["--proc", "/proc", "--dev", "/dev",
-                 "--size", str(self.disk_mb << 20), "--tmpfs", "/dev/shm",
-                 "--size", str(self.disk_mb << 20), "--tmpfs", "/tmp",
-                 "--size", str(self.disk_mb << 20), "--tmpfs", HOME,
+        args += ["--size", str(self.disk_mb << 20), "--tmpfs", HOME,
                  "--size", str(1 << 20), "--tmpfs", RUN,
                  "--ro-bind", str(KERNEL_BOOT), BOOT]
         for rel, source in sorted(self.files.items()):

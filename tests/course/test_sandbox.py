@@ -445,3 +445,14 @@ def test_the_course_config_sets_only_real_sandbox_settings():
     assert set(cfg.Sandbox) <= names, set(cfg.Sandbox) - names
     defaults = sandbox.Sandbox()
     assert {k: getattr(defaults, k) for k in cfg.Sandbox} == dict(cfg.Sandbox)
+
+
+def test_folders_bound_from_the_hosts_tmp_stay_visible(tmp_path, monkeypatch):
+    """A checkout under /tmp (as CI clones it) keeps its .venv visible inside: the
+    sandbox's private /tmp is mounted before the read-only binds, not over them."""
+    venv = Path("/tmp/some-course/.venv")
+    monkeypatch.setattr(sandbox.Layout, "_read_only", lambda self: [Path("/usr"), venv])
+    args = sandbox.Layout(tmp_path, {}, 16).bwrap("bwrap", {})
+    tmpfs_tmp = next(i for i in range(len(args) - 1) if args[i:i + 2] == ["--tmpfs", "/tmp"])
+    bind = next(i for i in range(len(args) - 2) if args[i] == "--ro-bind" and args[i + 2] == str(venv))
+    assert tmpfs_tmp < bind, "the private /tmp would hide a folder bound from the host's /tmp"
