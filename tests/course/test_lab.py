@@ -2,24 +2,18 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import hashlib
 import html
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
-from pipeline_support import FIXTURE_COURSE, FIXTURE_UNIT, make_course, run_cli, tree_hash
+from pipeline_support import (FIXTURE_COURSE, FIXTURE_UNIT, make_course, run_cli, running_lab,
+                              tree_hash)
 
 from mlpcourse import lab, workspace
 
@@ -279,60 +273,6 @@ def test_the_plugins_and_extensions_named_exist_in_the_installed_nbgrader():
 
 
 # ---------------------------------------------------------------- a real start
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str) -> tuple[int, bytes]:
-    """(HTTP status, body); status 0 while nothing listens yet."""
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, b""
-    except OSError:
-        return 0, b""
-
-
-@contextlib.contextmanager
-def running_lab(*options: str, cwd: Path, home: Path, timeout: float = 60):
-    """``mlpcourse lab --no-browser OPTIONS`` running, with Jupyter's user folders in ``home``:
-    yields ``(get, said)``: ``get(path) -> (status, body)`` on the server with its token,
-    and what the command printed before the URL. Stops the server (and its kernels) after."""
-    port = _free_port()
-    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-               JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mlpcourse.cli", "lab", "--no-browser", "--port", str(port),
-         *options], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True)
-    try:
-        deadline, seen, token = time.monotonic() + timeout, [], None
-        while time.monotonic() < deadline and token is None:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            seen.append(line)
-            match = re.search(rf"http://127\.0\.0\.1:{port}/lab\S*token=(\w+)", line)
-            token = match.group(1) if match else None
-        assert token, "no JupyterLab URL printed:\n" + "".join(seen[-30:])
-
-        def get(path: str) -> tuple[int, bytes]:
-            return _get(f"http://127.0.0.1:{port}{path}{'&' if '?' in path else '?'}token={token}")
-
-        while time.monotonic() < deadline and get("/api/status")[0] != 200:
-            time.sleep(0.2)  # the URL is printed as the server starts listening
-        yield get, "".join(seen)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 PAGE_CONFIG = re.compile(

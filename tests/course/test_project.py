@@ -3,19 +3,15 @@ from __future__ import annotations
 
 import hashlib
 import gzip
-import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
 import tomllib
-import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
+from pipeline_support import running_lab
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -139,51 +135,9 @@ def test_mnist_ships_with_its_licence_and_digests():
     assert hashlib.sha256(raw).hexdigest() == sums[name]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_lab_command_starts_jupyterlab_on_localhost_and_prints_its_url(tmp_path):
-    port = _free_port()
-    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-               JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mlpcourse.cli", "lab", "--no-browser", "--port", str(port),
-         "--work", str(tmp_path / "work")],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True)
-    seen = []
-    try:
-        deadline = time.monotonic() + 90
-        url = None
-        while time.monotonic() < deadline and url is None:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            seen.append(line)
-            match = re.search(rf"(http://127\.0\.0\.1:{port}/lab\S*token=\w+)", line)
-            url = match.group(1) if match else None
-        assert url, "no JupyterLab URL printed:\n" + "".join(seen[-30:])
-        token = url.split("token=")[1]
-        # The URL is logged as the server starts listening; poll until it answers.
-        status = None
-        while time.monotonic() < deadline and status is None:
-            try:
-                with urllib.request.urlopen(
-                        f"http://127.0.0.1:{port}/api/status?token={token}", timeout=10) as response:
-                    status = response.status
-            except OSError:
-                time.sleep(0.2)
-        assert status == 200
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents/lectures?token={token}",
-                                    timeout=10) as response:
-            assert b"01_neuron.ipynb" in response.read(), "the lab must serve the course folder"
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+    with running_lab("--work", str(tmp_path / "work"), cwd=REPO, home=tmp_path,
+                     timeout=90) as (get, _said):
+        status, body = get("/api/contents/lectures")
+        assert status == 200 and b"01_neuron.ipynb" in body, "the lab must serve the course's lectures"
