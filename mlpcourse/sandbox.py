@@ -125,7 +125,7 @@ import zmq.asyncio
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, CaselessStrEnum, Integer, List, Unicode
+from traitlets import Bool, CaselessStrEnum, Integer, List, Unicode, default
 from traitlets.config import Configurable
 
 from .grading.cgroups import Cgroup
@@ -289,13 +289,17 @@ class Layout:
     ``runtime`` is the kernel's private folder on the host (connection file,
     passwd); ``files`` maps a path relative to the work folder to the host
     file copied there; ``hide`` lists folders that must stay invisible even
-    when a bound folder holds them (the course, the instructor's home).
+    when a bound folder holds them (the course, the instructor's home);
+    ``hide_files`` lists files that must not exist inside (true labels that a
+    host check scores against: their folder is replaced by one holding only
+    the other files).
     """
 
     def __init__(self, runtime: Path, files: dict[str, Path], disk_mb: int,
-                 hide: tuple[Path, ...] = ()):
+                 hide: tuple[Path, ...] = (), hide_files: tuple[Path, ...] = ()):
         self.runtime, self.files, self.disk_mb = runtime, files, disk_mb
         self.hide = tuple(Path(h).resolve() for h in hide if h)
+        self.hide_files = tuple(Path(f).resolve() for f in hide_files if f)
         (runtime / "passwd").write_text(
             f"student:x:{SANDBOX_UID}:{SANDBOX_UID}:student:{HOME}:/usr/sbin/nologin\n",
             encoding="utf-8")
@@ -317,6 +321,19 @@ class Layout:
         if path.is_symlink():  # e.g. a venv's lib64 -> lib: the same link inside
             return ["--symlink", os.readlink(path), str(path)]
         return ["--ro-bind", str(path), str(path)]
+
+    def _without_hidden_files(self, bound: list[Path]) -> list[str]:
+        """Each folder holding a hidden file, rebuilt in the sandbox without it."""
+        args = []
+        folders = sorted({f.parent for f in self.hide_files
+                          if any(_inside(f, r) for r in bound)})
+        for folder in folders:
+            args += ["--tmpfs", str(folder)]
+            for entry in sorted(folder.iterdir()):
+                if entry.resolve() not in self.hide_files:
+                    args += self._bind(entry)
+            args += ["--remount-ro", str(folder)]
+        return args
 
     def bwrap(self, bwrap: str, env: dict, info_fd: int | None = None) -> list[str]:
         """The ``bwrap`` command line up to the command it runs; ``env`` is the whole
@@ -351,6 +368,7 @@ class Layout:
                 args += ["--tmpfs", str(hidden)]
         for root in later:  # e.g. the Python installed in the instructor's home
             args += self._bind(root)
+        args += self._without_hidden_files(read_only)
         args += ["--size", str(self.disk_mb << 20), "--tmpfs", HOME,
                  "--size", str(1 << 20), "--tmpfs", RUN,
                  "--ro-bind", str(KERNEL_BOOT), BOOT]
@@ -425,6 +443,16 @@ class SandboxedKernelManager(AsyncKernelManager):
     hidden_paths = List(Unicode(), help="folders never visible in the sandbox (the course, "
                                         "the instructor's home; default: the current folder "
                                         "and the home)").tag(config=True)
+    hidden_files = List(Unicode(), help="files never present in the sandbox, even inside a "
+                                        "visible folder (default: the true labels host checks "
+                                        "score against, mlpcourse.grading.host_checks)"
+                        ).tag(config=True)
+
+    @default("hidden_files")
+    def _label_files(self):
+        from .grading.host_checks import hidden_files
+
+        return [str(path) for path in hidden_files()]
 
     def __init__(self, **kwargs):
         kwargs["kernel_name"] = "python3"
@@ -469,7 +497,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             boot.update(copy_from=FILES, workdir=f"{HOME}/{folder.name or 'work'}")
             hidden = self.hidden_paths or [os.getcwd(), str(Path.home())]
             self._layout = Layout(self.runtime, files, limits.disk_mb,
-                                  hide=tuple(Path(p) for p in hidden))
+                                  hide=tuple(Path(p) for p in hidden),
+                                  hide_files=tuple(Path(p) for p in self.hidden_files))
             self._inner_env = dict(grading_env(HOME, "/tmp"),
                                    MLPCOURSE_KERNEL=json.dumps(boot))
             kw["env"] = {"PATH": "/usr/bin:/bin"}  # bwrap's own; the kernel's is _inner_env

@@ -16,6 +16,11 @@ where there is none) and adds, on the grader's side:
   interrupt after a timeout is restarted in a fresh sandbox, the cells before
   are run again silently, the cell at fault gets an error saying what
   happened, and grading goes on with the next cell;
+- host checks (``host_checks``): grade cells whose answers never enter the
+  kernel are scored here, on the host, from what the cell recorded and how
+  long it took; and an ``execute_result`` in any other test cell is shown but
+  never read as a score (nbgrader would take a number there as partial
+  credit, and a submission can print one);
 - a record of all that: ``notebook.metadata["mlpcourse"]["events"]``, a list
   of ``{"kind", "cell", "detail"}`` written by the grader (whatever the
   submission's metadata held), which ``mlpcourse grade`` turns into a status.
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from queue import Empty
 from time import monotonic
 
@@ -42,11 +48,13 @@ from nbgrader.preprocessors import Execute
 from traitlets import default
 
 from ..sandbox import Sandbox, SandboxedKernelManager
+from . import host_checks
 
 METADATA_KEY = "mlpcourse"
 ERROR_TEXT = 2000  # characters kept of an error's value and of each traceback line
 ERROR_LINES = 40  # traceback lines kept (the last ones: where it failed)
 INTERRUPT_GRACE = 5  # seconds a kernel gets to come back from an interrupt
+HOST_CHECK_GRACE = 30  # seconds a host-checked cell may run past its budget (to say by how much)
 
 
 def label(cell, index: int) -> str:
@@ -112,6 +120,8 @@ class GradingExecute(Execute):
         self.notebook_chars = 0
         self.hits: set[str] = set()  # caps the kernels' cgroups reported
         self.iopub_wait = self.iopub_timeout
+        self.checks = self._host_checks(resources or {})
+        self.seconds: dict[int, float] = {}  # wall time of each cell, measured here
         with self.setup_kernel():
             isolation = "bubblewrap" if self.km.isolate else "unisolated"
             info = self.wait_for_reply(self.kc.kernel_info())
@@ -120,6 +130,7 @@ class GradingExecute(Execute):
             self.nb.metadata["language_info"] = info["content"]["language_info"]
             self._run_cells()
             self._collect_hits()
+        self._score_on_host()
         self.set_widgets_metadata()
         if "processes" in self.hits:
             self._event("processes", "the notebook", "a new process was refused at the "
@@ -129,6 +140,37 @@ class GradingExecute(Execute):
                         f"limit of {self.limits.memory_mb} MB")
         self.nb.metadata[METADATA_KEY] = {"isolation": isolation, "events": self.events}
         return self.nb, self.resources
+
+    def _host_checks(self, resources: dict) -> dict:
+        """The host checks of this notebook, read from the instructor's source notebook."""
+        info = resources.get("nbgrader", {})
+        if not info.get("assignment") or not info.get("notebook"):
+            return {}
+        from nbgrader.coursedir import CourseDirectory
+
+        coursedir = CourseDirectory(config=self.config)
+        folder = coursedir.format_path(coursedir.source_directory, ".", info["assignment"])
+        return host_checks.checks_of_source(Path(folder) / f"{info['notebook']}.ipynb")
+
+    def _score_on_host(self) -> None:
+        truth = {}
+        for index, cell in enumerate(self.nb.cells):
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+                continue
+            check = self.checks.get(meta.get("grade_id"))
+            if check is None:  # a number printed by the submission is not a score
+                for out in cell.outputs:
+                    if out.get("output_type") == "execute_result":
+                        out["output_type"] = "display_data"
+                        out.pop("execution_count", None)
+                continue
+            if check.labels not in truth:
+                truth[check.labels] = host_checks.true_labels(check.labels)
+            cell.outputs, points = host_checks.judge(
+                check, cell.outputs, self.seconds.get(index, 0.0), truth[check.labels])
+            self._event("host_check", label(cell, index), f"{points:g} of {check.points:g} "
+                        "points, scored by the grader")
 
     def _collect_hits(self) -> set[str]:
         if self.km is not None:
@@ -148,7 +190,10 @@ class GradingExecute(Execute):
                     f"not run: the notebook's time budget ({self.limits.notebook_timeout} s) "
                     "was used up by the cells above")]
                 continue
-            if self._run_one(cell, index):
+            started = monotonic()
+            ran = self._run_one(cell, index)
+            self.seconds[index] = monotonic() - started
+            if ran:
                 if not self.timed_out:  # a replay must not run a stopped loop again
                     done.append(index)
                 continue
@@ -226,6 +271,10 @@ class GradingExecute(Execute):
 
     def _get_timeout(self, cell):
         limit = super()._get_timeout(cell) or self.limits.notebook_timeout
+        grade_id = (cell or {}).get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        check = getattr(self, "checks", {}).get(grade_id)
+        if check is not None:  # past its budget a host-checked cell earns nothing anyway
+            limit = min(limit, check.seconds + HOST_CHECK_GRACE)
         return max(1, int(min(limit, self._left() + 0.999)))
 
     async def _async_handle_timeout(self, timeout, cell=None):

@@ -391,3 +391,42 @@ def test_a_download_without_pooch_says_how_to_install_it_or_use_the_shipped_copy
     msg = str(info.value)
     assert "pip install pooch" in msg and "shipped with mlpkit" in msg and "data_dir=" in msg
     assert not local_network_only and _files(cache) == []
+
+
+# ---------------------------------------------------------------------------
+# One set at a time: what the grading sandbox can load (no test labels there)
+# ---------------------------------------------------------------------------
+
+def test_load_mnist_split_returns_that_set_alone(tmp_path, tiny, local_network_only):
+    write_mnist(tmp_path / "mine", tiny, gz=True)
+    both = data.load_mnist(tmp_path / "mine", download=False)
+    for i, split in enumerate(("train", "test")):
+        x, y = data.load_mnist(tmp_path / "mine", download=False, split=split)
+        np.testing.assert_array_equal(x, both[i][0])
+        np.testing.assert_array_equal(y, both[i][1])
+    with pytest.raises(ValueError, match="`split` must be None"):
+        data.load_mnist(tmp_path / "mine", split="validation")
+    assert not local_network_only
+
+
+def test_the_training_set_and_test_images_load_without_the_test_labels(tmp_path, tiny,
+                                                                       local_network_only):
+    write_mnist(tmp_path / "mine", tiny, gz=True)
+    (tmp_path / "mine" / "t10k-labels-idx1-ubyte.gz").unlink()
+    kw = dict(download=False, cache_dir=tmp_path / "cache")
+    x_test = data.load_mnist_test_images(tmp_path / "mine", dtype=np.float64, **kw)
+    np.testing.assert_array_equal(x_test, (tiny["test_images"].reshape(4, -1) - 127.5) / 127.5)
+    assert data.load_mnist(tmp_path / "mine", split="train", **kw)[0].shape[1] == 784
+    with pytest.raises(FileNotFoundError, match="t10k-labels"):
+        data.load_mnist(tmp_path / "mine", **kw)
+    assert not local_network_only
+
+
+def test_while_autograding_missing_test_labels_say_why(tmp_path, tiny, monkeypatch):
+    write_mnist(tmp_path / "mine", tiny, gz=True)
+    (tmp_path / "mine" / "t10k-labels-idx1-ubyte.gz").unlink()
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(FileNotFoundError) as info:
+        data.load_mnist(tmp_path / "mine", cache_dir=tmp_path / "cache")
+    assert "not available while autograding" in str(info.value)
+    assert "load_mnist(split='train')" in str(info.value)
