@@ -34,7 +34,7 @@ from pathlib import Path
 
 from .grading.outcome import Outcome, events_in, judge
 from .grading.submission import precheck
-from .paths import course_root, unit_notebooks
+from .paths import command_course, unit_notebooks
 from .status import Status
 
 MODES = ("auto", "require", "off")  # mlpcourse.sandbox.MODES (not imported: it needs jupyter)
@@ -289,7 +289,7 @@ def run(args) -> int:
     from .kernels import kernel_environment
     from .sandbox import SandboxError
 
-    root = course_root(args.course)
+    root = command_course(args.course, fallback=False)
     cfg = nbg.load_config(root)
     unit = nbg.select_units(root, cfg, args.unit)[0]
     folders = nbg.folders(cfg)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from . import workspace
 from .kernels import kernel_env
-from .paths import course_root
+from .paths import command_course
 
 HELP = "open the course in JupyterLab: your own copy in work/ (--instructor: the whole course)"
 
@@ -133,7 +133,7 @@ def run(args) -> int:
               "Fix: run `make lab` from the course folder (it installs everything), or\n"
               "     pip install -e '.[course]'", file=sys.stderr)
         return 2
-    root = course_root(args.course)
+    root = command_course(args.course, fallback=True)
     if args.instructor:
         _prepare_instructor(root)
         served = root

@@ -42,6 +42,36 @@ def course_root(start: str | os.PathLike | None = None) -> Path:
         "mlp-course checkout (the folder with lectures/ and solutions/), or pass --course DIR")
 
 
+def command_course(course: str | os.PathLike | None, *, fallback: bool) -> Path:
+    """The course a command works on, never another one by accident.
+
+    ``course`` (the ``--course DIR`` option) must itself be a course folder:
+    no search above it, no fallback. Without it, the course at or above the
+    current folder; only when ``fallback`` (commands that change nothing of
+    the instructor's: ``lab``, ``slides``) the checkout this package was
+    installed from. ``grade`` and ``release`` pass ``fallback=False``: run from
+    the wrong folder, they refuse instead of grading the checkout's course.
+    """
+    if course is not None:
+        path = Path(course).expanduser().resolve()
+        if not path.is_dir():
+            raise FileNotFoundError(f"--course {course}: there is no folder {path}")
+        if not _looks_like_course(path):
+            raise FileNotFoundError(
+                f"--course {course}: {path} is not a course folder (it needs {LECTURES}/ and "
+                f"{SOLUTIONS}/). To fix: pass the folder that holds them")
+        return path
+    if fallback:
+        return course_root()
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if _looks_like_course(candidate):
+            return candidate
+    raise FileNotFoundError(
+        f"no course folder at or above {here} (a course folder holds {LECTURES}/ and "
+        f"{SOLUTIONS}/). To fix: cd into the course, or pass --course DIR")
+
+
 def unit_notebooks(unit_dir: str | os.PathLike) -> list[Path]:
     """The notebooks of one unit folder (``<unit>.ipynb``, and any other), sorted by name."""
     return sorted(p for p in Path(unit_dir).glob("*.ipynb") if p.is_file())

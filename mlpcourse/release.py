@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 
 from . import leaks
-from .paths import course_root, unit_notebooks
+from .paths import command_course, unit_notebooks
 
 HELP = "regenerate exercises/ (the student notebooks) from solutions/ with nbgrader"
 
@@ -263,7 +263,7 @@ def compare(built: Path, exercises: Path, units: list[str]) -> list[str]:
 def run(args) -> int:
     from . import nbgrader_setup as nbg
 
-    root = course_root(args.course)
+    root = command_course(args.course, fallback=False)
     cfg = nbg.load_config(root)
     units = nbg.select_units(root, cfg, args.unit)
     names = nbg.folders(cfg)

@@ -21,7 +21,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .paths import LECTURES, course_root, select_lectures
+from .paths import LECTURES, command_course, select_lectures
 
 HELP = "build offline reveal.js slides of every lecture into _build/slides/"
 
@@ -194,7 +194,7 @@ Licences of the bundled reveal.js and MathJax: <code>_static/</code>.</footer>
 def run(args) -> int:
     import nbformat
 
-    root = course_root(args.course)
+    root = command_course(args.course, fallback=True)
     lectures_dir = root / LECTURES
     out = Path(args.output).resolve() if args.output else root / "_build" / "slides"
     lectures = select_lectures(root, args.lectures)

@@ -110,6 +110,34 @@ def test_course_root_is_found_from_inside_and_falls_back_to_the_checkout(tmp_pat
     assert course_root(REPO / "mlpkit") == REPO
 
 
+@pytest.mark.parametrize("command", ["grade", "release"])
+def test_commands_that_write_never_fall_back_to_another_course(tmp_path, monkeypatch, command):
+    from pipeline_support import run_cli
+
+    monkeypatch.chdir(tmp_path)  # not a course, and not inside one
+    result = run_cli(command, "01_neuron")
+    assert result.returncode != 0 and "no course folder at or above" in result.stderr
+    assert "--course DIR" in result.stderr
+    (tmp_path / "lectures").mkdir()  # half a course is not a course
+    result = run_cli(command, "01_neuron", "--course", tmp_path)
+    assert result.returncode != 0 and "is not a course folder" in result.stderr
+    result = run_cli(command, "01_neuron", "--course", tmp_path / "missing")
+    assert result.returncode != 0 and "there is no folder" in result.stderr
+
+
+def test_course_option_names_the_course_exactly(tmp_path, monkeypatch):
+    from mlpcourse.paths import command_course
+
+    course = _touch(tmp_path / "course", "solutions/01_a/01_a.ipynb", "lectures/01_a.ipynb")
+    assert command_course(course, fallback=False) == course
+    with pytest.raises(FileNotFoundError, match="is not a course folder"):
+        command_course(course / "solutions", fallback=False)  # no search above an explicit DIR
+    monkeypatch.chdir(course / "solutions" / "01_a")
+    assert command_course(None, fallback=False) == course
+    monkeypatch.chdir(tmp_path)
+    assert command_course(None, fallback=True) == REPO  # lab and slides: the checkout
+
+
 def test_import_mlpkit_exposes_every_module_with_docstrings():
     import mlpkit
     for name in ("functional", "nn", "losses", "optim", "init", "gradcheck",
