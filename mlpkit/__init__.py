@@ -12,9 +12,11 @@ notation table):
 ``mlpkit.losses``     MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
 ``mlpkit.optim``      the optimisers of ``optim.OPTIMIZERS`` and their pure update
                       rules ``(w, dw, state) -> (new_w, state)``
+``mlpkit.schedules``  learning-rate schedules eta(t): constant, step decay,
+                      cosine with warm-up
 ``mlpkit.init``       zeros/constant, normal, uniform, LeCun, Xavier, He, ...
 ``mlpkit.gradcheck``  central finite differences and relative error
-``mlpkit.data``       toy data sets, batching, one-hot, ``load_mnist()``
+``mlpkit.data``       toy data sets, batching, one-hot, ``load_mnist()``, shifts
 ``mlpkit.train``      ``train_step``, ``fit``, ``evaluate``, ``predict``
 ``mlpkit.plot``       learning curves, decision boundaries, digits, ...
 ``mlpkit.check``      the teaching checks used by the exercises' visible tests
@@ -34,7 +36,7 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "functional", "nn", "losses", "optim", "init", "gradcheck",
+    "functional", "nn", "losses", "optim", "schedules", "init", "gradcheck",
     "data", "train", "plot", "check", "widgets",
 )
 

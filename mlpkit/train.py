@@ -22,7 +22,8 @@ A training loop of your own is mini-batches around it::
 
 :func:`fit` is that loop with what you want around it (a :class:`History` of
 per-epoch numbers for the learning curves, validation, a progress bar, early
-stopping, a clear stop when training diverges), and runs as fast::
+stopping, a clear stop when training diverges, a learning-rate schedule from
+:mod:`mlpkit.schedules`, data augmentation), and runs as fast::
 
     from mlpkit import nn, losses, optim, train
     model = nn.Sequential(nn.Linear(784, 256, init="he_normal", rng=0), nn.ReLU(),
@@ -62,6 +63,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import numbers
 import time
 import warnings
 
@@ -133,7 +135,7 @@ def train_step(model, loss_fn, optimizer, x, y) -> float:
 
 def fit(model, loss_fn, optimizer, x, y, *, epochs: int = 1, batch_size: int | None = 32,
         x_val=None, y_val=None, rng=None, progress: bool = True, early_stopping=None,
-        metric="auto") -> History:
+        metric="auto", schedule=None, augment=None) -> History:
     """Train ``model`` with mini-batch gradient descent and return the :class:`History`.
 
     Each epoch walks through the N examples in a fresh random order drawn
@@ -176,11 +178,24 @@ def fit(model, loss_fn, optimizer, x, y, *, epochs: int = 1, batch_size: int | N
         Accuracy reporting: "auto" computes it when ``y`` holds class labels
         (see the module docstring), "accuracy" requires it, None skips it
         (regression).
+    schedule : callable, optional
+        A learning-rate schedule ``schedule(t) -> lr`` (see
+        :mod:`mlpkit.schedules`): before every step fit sets
+        ``optimizer.lr = schedule(t)`` with t = e + i / n_batches, the
+        fractional epoch (epoch e and mini-batch i counted from 0). A step
+        whose scheduled lr is 0 (the start of a warm-up) makes no update.
+        None keeps ``optimizer.lr`` as it is.
+    augment : callable, optional
+        ``augment(x_batch, rng=rng) -> array`` of the same shape, applied to
+        every training mini-batch (never to validation data), with ``rng``
+        the Generator made from ``rng`` above; e.g.
+        :func:`mlpkit.data.random_shift`. It must not modify its input.
 
     Returns
     -------
     History
         Per-epoch ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``,
+        ``lr`` (the learning rate of each epoch's first step),
         plus ``stop_reason`` and ``best_epoch``. (``fit`` trains ``model`` in
         place and does not return it.)
 
@@ -203,22 +218,24 @@ def fit(model, loss_fn, optimizer, x, y, *, epochs: int = 1, batch_size: int | N
       epoch's mini-batches, measured while the weights change (and with
       dropout active); ``val_*`` are measured after the epoch.
     * Calling ``fit`` again continues from the current weights and optimizer
-      state, e.g. for a second phase after lowering ``optimizer.lr``.
+      state, e.g. for a second phase after lowering ``optimizer.lr`` (a
+      schedule starts again from t = 0; ``optimizer.lr`` keeps its last
+      scheduled value).
     """
     _check_training_parts(model, loss_fn, optimizer)
     epochs = check_int("epochs", epochs, minimum=1)
     x, y = _as_dataset(model, x, y)
     n = x.shape[0]
     batch_size = n if batch_size is None else check_int("batch_size", batch_size, minimum=1)
+    n_batches = -(-n // batch_size)      # the last mini-batch may be smaller
     validation = _as_validation(model, x_val, y_val)
     stopper = _EarlyStopping(_check_patience(early_stopping, validation is not None))
-    targets = [("y", y)] + ([("y_val", validation[1])] if validation else [])
-    predict_fn = _predictor(loss_fn) if _counts_accuracy(metric, targets) else None
-    rng = check_rng(rng)   # one Generator: a fresh order every epoch
+    predict_fn = _accuracy_predictor(loss_fn, metric, y, validation)
+    rng = check_rng(rng)   # one Generator: a fresh order (and augmentation) every epoch
+    step = _Step(model, loss_fn, optimizer, schedule, augment, rng)
 
     history = History(has_accuracy=predict_fn is not None, has_validation=validation is not None)
-    watch = _LossWatch(loss_fn)
-    bar = _ProgressBar(epochs, batches_per_epoch=-(-n // batch_size), enabled=progress)
+    bar = _ProgressBar(epochs, n_batches, enabled=progress)
     epoch = batch = 0
     try:
         # A divergence gets one clear warning below; NumPy's own would only repeat it.
@@ -230,13 +247,15 @@ def fit(model, loss_fn, optimizer, x, y, *, epochs: int = 1, batch_size: int | N
                 train_means = _Means(predict_fn)
                 for batch, (x_b, y_b) in enumerate(
                         data.batches(x, y, batch_size, shuffle=batch_size < n, rng=rng), start=1):
-                    loss = _watched_step(model, watch, optimizer, x_b, y_b)
+                    t = (epoch - 1) + (batch - 1) / n_batches   # the fractional epoch, from 0
+                    loss = step(x_b, y_b, t)     # lr = schedule(t), augment(x_b), train_step
                     history.batch_loss.append(loss)
-                    train_means.add(loss, watch.y_hat, y_b)
+                    train_means.add(loss, step.watch.y_hat, y_b)
                     bar.batch_done(train_means)
                 val_means = (_evaluate(model, loss_fn, *validation, predict_fn)
                              if validation else None)
-                _record_epoch(history, train_means, val_means, time.perf_counter() - started)
+                _record_epoch(history, train_means, val_means, step.epoch_lr,
+                              time.perf_counter() - started)
                 bar.epoch_done(train_means, val_means)
                 if stopper.should_stop(model, history) and epoch < epochs:
                     history.stop_reason = "early_stopping"
@@ -253,10 +272,7 @@ def fit(model, loss_fn, optimizer, x, y, *, epochs: int = 1, batch_size: int | N
     restored = stopper.restore_best()
     history.best_epoch = _best_epoch(history)
     if history.stop_reason == "interrupted":
-        weights = (f"the weights of the best epoch ({history.best_epoch})" if restored
-                   else "the weights it had reached")
-        print(f"Training interrupted at epoch {epoch}, batch {batch}: the model keeps {weights}; "
-              f"the history holds {history.epochs} complete epoch(s).")
+        _say_interrupted(history, epoch, batch, restored)
     return history
 
 
@@ -290,7 +306,7 @@ def evaluate(model, loss_fn, x, y, *, batch_size: int = 1024, metric="auto") -> 
     _check_model(model)
     x, y = _as_dataset(model, x, y)
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    predict_fn = _predictor(loss_fn) if _counts_accuracy(metric, [("y", y)]) else None
+    predict_fn = _accuracy_predictor(loss_fn, metric, y, validation=None)
     return _evaluate(model, loss_fn, x, y, predict_fn, batch_size).as_dict()
 
 
@@ -398,6 +414,9 @@ class History:
     batch_loss : list of float
         The loss of every mini-batch, in order (the noisy curve of mini-batch
         SGD; also shows where training diverged).
+    lr : list of float
+        The learning rate of each epoch's first step (``optimizer.lr``: the
+        constant one, or the value of ``fit``'s ``schedule``).
     time : list of float
         Wall-clock seconds of each epoch (training plus validation).
     epochs : int
@@ -424,6 +443,7 @@ class History:
         self.val_loss: list[float] = []
         self.val_accuracy: list[float] = []
         self.batch_loss: list[float] = []
+        self.lr: list[float] = []
         self.time: list[float] = []
         self.stop_reason: str | None = None
         self.best_epoch: int | None = None
@@ -627,6 +647,12 @@ def _counts_accuracy(metric, targets) -> bool:
     return True
 
 
+def _accuracy_predictor(loss_fn, metric, y, validation):
+    """fit's ``outputs -> classes`` for the accuracy, or None when accuracy is not counted."""
+    targets = [("y", y)] + ([("y_val", validation[1])] if validation else [])
+    return _predictor(loss_fn) if _counts_accuracy(metric, targets) else None
+
+
 def _predictor(loss_fn):
     """``loss_fn.predict``; for a loss of your own without one, the rule of
     :func:`mlpkit.losses.predicted_labels` (argmax, or >= 0.5 for one output)."""
@@ -694,8 +720,9 @@ def _evaluation_mode(model):
         model.train(was_training)
 
 
-def _record_epoch(history, train_means: _Means, val_means, seconds: float) -> None:
+def _record_epoch(history, train_means: _Means, val_means, lr, seconds: float) -> None:
     """Append one epoch's numbers (``val_means`` None without validation) to the history."""
+    history.lr.append(lr)
     for key, value in train_means.as_dict().items():
         getattr(history, key).append(value)
     if val_means is not None:
@@ -757,6 +784,80 @@ def _watched_step(model, watch: _LossWatch, optimizer, x, y) -> float:
         if all(p.grad is None or all_finite(p.grad) for p in model.parameters()):
             raise
         raise _Diverged("the gradients contain nan or inf", watch.loss) from None
+
+
+class _Step:
+    """One training step as :func:`fit` takes it at the fractional epoch t.
+
+    ``optimizer.lr = schedule(t)`` (with a schedule), the augmented batch
+    ``augment(x_b, rng=rng)`` (with augmentation), then :func:`train_step`
+    with any nan or inf turned into :class:`_Diverged`. ``watch.y_hat`` is
+    the batch's output; ``epoch_lr`` the lr of the latest epoch's first step.
+    """
+
+    def __init__(self, model, loss_fn, optimizer, schedule, augment, rng):
+        self.model, self.optimizer, self.rng = model, optimizer, rng
+        self.schedule = _check_callable(
+            "schedule", schedule, "schedule(t) -> lr, e.g. mlpkit.schedules.cosine(0.1, epochs=10)")
+        self.augment = _check_callable(
+            "augment", augment, "augment(x_batch, rng=rng) -> x_batch, e.g. data.random_shift")
+        self.watch = _LossWatch(loss_fn)
+        self.epoch_lr = None
+
+    def __call__(self, x_b, y_b, t: float) -> float:
+        if self.schedule is not None:
+            self.optimizer.lr = _scheduled_lr(self.schedule, t)
+        lr = getattr(self.optimizer, "lr", None)
+        if t == int(t):                       # an epoch's first step (t = e + 0 / n_batches)
+            self.epoch_lr = lr
+        if self.augment is not None:
+            x_b = _augmented(self.augment, x_b, self.rng)
+        # lr = 0 (a warm-up's first step) would change nothing; mlpkit's optimisers refuse it
+        optimizer = _NoUpdate(self.optimizer) if lr == 0 else self.optimizer
+        return _watched_step(self.model, self.watch, optimizer, x_b, y_b)
+
+
+class _NoUpdate:
+    """The optimizer of a step with learning rate 0: gradients are cleared, nothing moves."""
+
+    def __init__(self, optimizer):
+        self.zero_grad = optimizer.zero_grad
+
+    def step(self) -> None:
+        pass
+
+
+def _check_callable(name: str, value, form: str):
+    """``value`` if it is None or callable, else a TypeError showing the expected form."""
+    if value is not None and not callable(value):
+        raise TypeError(f"{name} must be a function {form}, got {describe(value)}")
+    return value
+
+
+def _scheduled_lr(schedule, t: float) -> float:
+    """``schedule(t)``, checked: a finite number >= 0."""
+    lr = schedule(t)
+    if (isinstance(lr, bool) or not isinstance(lr, numbers.Real)
+            or not math.isfinite(lr) or lr < 0):
+        raise ValueError(f"schedule(t) must return a learning rate >= 0, got {describe(lr)} "
+                         f"at t={t:g} from schedule={describe(schedule)}")
+    return float(lr)
+
+
+def _augmented(augment, x_b: np.ndarray, rng) -> np.ndarray:
+    """``augment(x_b, rng=rng)``, checked to keep the batch's shape, in the batch's dtype."""
+    out = augment(x_b, rng=rng)
+    if not isinstance(out, np.ndarray) or out.shape != x_b.shape:
+        raise ValueError(f"augment must return an array of the batch's shape {x_b.shape}, "
+                         f"got {describe(out)}")
+    return out.astype(x_b.dtype, copy=False)
+
+
+def _say_interrupted(history, epoch: int, batch: int, restored: bool) -> None:
+    weights = (f"the weights of the best epoch ({history.best_epoch})" if restored
+               else "the weights it had reached")
+    print(f"Training interrupted at epoch {epoch}, batch {batch}: the model keeps {weights}; "
+          f"the history holds {history.epochs} complete epoch(s).")
 
 
 def _warn_diverged(optimizer, epoch: int, batch: int, what: str) -> None:

@@ -14,6 +14,8 @@ shape (N, D) (N examples, D features), float32 unless you pass ``dtype``.
 ``data.mnist``              ``load_mnist`` (the copy shipped with mlpkit, or a
                             verified download)
 ``data.idx``                ``read_idx`` (the IDX file format of MNIST)
+``data.augment``            ``random_shift`` (images moved by a few random
+                            pixels, for training)
 ==========================  ====================================================
 
 Every name is also available from ``mlpkit.data`` itself
@@ -26,9 +28,17 @@ same seed gives the same data.
 >>> x_train.shape, y_train.shape, x_val.shape
 ((150, 2), (150,), (50, 2))
 """
+from .augment import random_shift
 from .batching import batches, train_val_split
 from .idx import MAGIC_IMAGES, MAGIC_LABELS, read_idx
-from .mnist import MNIST_MIRRORS, MNIST_SHA256, MNIST_SHIPPED_DIR, load_mnist, mnist_cache_dir
+from .mnist import (
+    MNIST_MIRRORS,
+    MNIST_SHA256,
+    MNIST_SHIPPED_DIR,
+    load_mnist,
+    load_mnist_test_images,
+    mnist_cache_dir,
+)
 from .preprocessing import Standardizer, one_hot, standardize
 from .toy import (
     FUNCTIONS_1D,
@@ -55,11 +65,13 @@ __all__ = [
     "Standardizer",
     "standardize",
     "batches",
+    "random_shift",
     # MNIST
     "read_idx",
     "MAGIC_IMAGES",
     "MAGIC_LABELS",
     "load_mnist",
+    "load_mnist_test_images",
     "mnist_cache_dir",
     "MNIST_MIRRORS",
     "MNIST_SHA256",

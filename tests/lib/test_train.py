@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from mlpkit import data, losses, nn, optim
+from mlpkit import data, losses, nn, optim, schedules
 from mlpkit.train import History, accuracy, evaluate, fit, predict, predict_classes, train_step
 
 # ---------------------------------------------------------------- small problems
@@ -706,3 +706,146 @@ def test_evaluate_and_predict_reject_bad_inputs(setup):
         predict(model, x, batch_size=0)
     with pytest.raises(ValueError, match="same number of examples"):
         evaluate(model, loss_fn, x, y[:3])
+
+
+# ---------------------------------------------------------------- schedule and augment
+
+def lr_spy(opt):
+    """``opt`` with its step recording ``opt.lr`` in ``opt.lrs`` first."""
+    opt.lrs, step = [], opt.step
+
+    def recording_step():
+        opt.lrs.append(opt.lr)
+        step()
+
+    opt.step = recording_step
+    return opt
+
+
+def test_a_schedule_sets_the_lr_of_every_step_at_the_fractional_epoch():
+    x, y = blob_data(10)           # batch_size 4: batches of 4, 4, 2 -> n_batches = 3
+    model = mlp(0)
+    opt = lr_spy(optim.SGD(model.parameters(), lr=1.0))
+    history = fit(model, losses.CrossEntropyLoss(), opt, x, y, epochs=2, batch_size=4,
+                  schedule=lambda t: 0.1 + t, rng=0, progress=False)
+    # t = e + i / 3 for epoch e in 0, 1 and batch i in 0, 1, 2
+    np.testing.assert_allclose(opt.lrs, [0.1, 0.1 + 1 / 3, 0.1 + 2 / 3,
+                                         1.1, 1.1 + 1 / 3, 1.1 + 2 / 3], rtol=1e-12)
+    assert history.lr == pytest.approx([0.1, 1.1])      # the lr of each epoch's first step
+
+
+def test_fit_with_a_schedule_is_a_hand_written_loop_that_sets_lr():
+    x, y = blob_data(50)
+    eta = schedules.step_decay(0.2, every=1.5, factor=0.5)
+    model, reference = mlp(2), mlp(2)
+    history = fit(model, losses.CrossEntropyLoss(),
+                  optim.SGD(model.parameters(), lr=0.1, momentum=0.9), x, y,
+                  epochs=3, batch_size=8, rng=5, schedule=eta, progress=False)
+    loss_fn, opt = losses.CrossEntropyLoss(), optim.SGD(reference.parameters(), lr=0.1,
+                                                        momentum=0.9)
+    rng, n_batches = np.random.default_rng(5), 7           # ceil(50 / 8)
+    reference.train()
+    for epoch in range(3):
+        for i, (x_b, y_b) in enumerate(data.batches(x, y, batch_size=8, rng=rng)):
+            opt.lr = eta(epoch + i / n_batches)
+            train_step(reference, loss_fn, opt, x_b, y_b)
+    for got, want in zip(weights(model), weights(reference)):
+        np.testing.assert_array_equal(got, want)
+    assert history.lr == pytest.approx([0.2, 0.2, 0.1])    # floor(t / 1.5) at t = 0, 1, 2
+
+
+def test_without_a_schedule_history_records_the_constant_lr():
+    x, y = blob_data(20)
+    model = mlp(0)
+    opt = lr_spy(optim.SGD(model.parameters(), lr=0.07))
+    history = fit(model, losses.CrossEntropyLoss(), opt, x, y, epochs=3, batch_size=8,
+                  rng=0, progress=False)
+    assert history.lr == [0.07, 0.07, 0.07] and set(opt.lrs) == {0.07}
+    assert "lr" not in history        # not a metric: learning curves stay as they were
+
+
+def test_a_warmup_from_zero_skips_only_the_update_of_its_first_step():
+    model, x, y, w, b = one_neuron_on_a_line(16)
+    eta = schedules.cosine(0.1, epochs=3, warmup=2)    # full batch: t = 0, 1, 2
+    history = fit(model, losses.MSELoss(), optim.SGD(model.parameters(), lr=1.0), x, y,
+                  epochs=3, batch_size=None, schedule=eta, progress=False, rng=0)
+    for lr in (0.05, 0.1):          # eta(0) = 0: no step; eta(1) = 0.05; eta(2) = 0.1
+        w, b, _ = gradient_step_by_hand(w, b, x, y, lr=lr)
+    np.testing.assert_allclose(model.weight.data[0, 0], w, rtol=1e-12)
+    np.testing.assert_allclose(model.bias.data[0], b, rtol=1e-12)
+    assert history.lr == pytest.approx([0.0, 0.05, 0.1]) and len(history.batch_loss) == 3
+
+
+class InputSpy(ModeSpy):
+    """Identity layer that records every input it sees (and the mode)."""
+
+    def __init__(self):
+        super().__init__()
+        self.inputs = []
+
+    def forward(self, x):
+        self.inputs.append(x.copy())
+        return super().forward(x)
+
+
+def test_augment_changes_every_training_batch_and_never_the_validation_data():
+    x, y = blob_data(20)
+    spy = InputSpy()
+    model = nn.Sequential(spy, mlp(0))
+    calls = []
+
+    def add_hundred(x_b, rng):
+        calls.append((x_b.copy(), rng))
+        return x_b + 100.0
+
+    fit(model, losses.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01), x, y,
+        epochs=2, batch_size=8, x_val=x[:6], y_val=y[:6], rng=0, augment=add_hundred,
+        progress=False)
+    assert len(calls) == 6                                    # 3 batches x 2 epochs
+    assert all(rng is calls[0][1] and isinstance(rng, np.random.Generator) for _, rng in calls)
+    training = [inp for inp, mode in zip(spy.inputs, spy.seen) if mode]
+    validation = [inp for inp, mode in zip(spy.inputs, spy.seen) if not mode]
+    assert len(training) == 6 and len(validation) == 2
+    for seen, (batch, _) in zip(training, calls):
+        np.testing.assert_array_equal(seen, batch + 100.0)    # the model trains on augment's output
+    for seen in validation:
+        np.testing.assert_array_equal(seen, x[:6])            # validation is never augmented
+
+
+def test_fit_with_random_shift_is_a_hand_written_loop_with_the_same_generator():
+    gen = np.random.default_rng(0)
+    x = gen.uniform(-1, 1, size=(24, 16)).astype(np.float32)   # 4 x 4 "images"
+    y = np.arange(24) % 2
+
+    def shift(x_b, rng):
+        return data.random_shift(x_b, 1, rng=rng, image_shape=(4, 4))
+
+    model = nn.Sequential(nn.Linear(16, 2, rng=0))
+    reference = nn.Sequential(nn.Linear(16, 2, rng=0))
+    fit(model, losses.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), x, y,
+        epochs=2, batch_size=10, rng=3, augment=shift, progress=False)
+    loss_fn, opt, rng = losses.CrossEntropyLoss(), optim.SGD(reference.parameters(), lr=0.1), \
+        np.random.default_rng(3)
+    for _ in range(2):
+        for x_b, y_b in data.batches(x, y, batch_size=10, rng=rng):
+            train_step(reference, loss_fn, opt, shift(x_b, rng), y_b)
+    for got, want in zip(weights(model), weights(reference)):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("kwargs, error, pattern", [
+    ({"schedule": "cosine"}, TypeError, r"schedule must be a function schedule\(t\) -> lr"),
+    ({"schedule": 0.1}, TypeError, "schedule must be a function"),
+    ({"schedule": lambda t: -0.1}, ValueError,
+     r"schedule\(t\) must return a learning rate >= 0, got -0.1 at t=0"),
+    ({"schedule": lambda t: float("nan")}, ValueError, "must return a learning rate >= 0"),
+    ({"schedule": lambda t: "0.1"}, ValueError, "must return a learning rate >= 0"),
+    ({"augment": np.zeros(3)}, TypeError, r"augment must be a function augment\(x_batch"),
+    ({"augment": lambda x_b, rng: x_b[:, :1]}, ValueError,
+     r"augment must return an array of the batch's shape \(8, 2\)"),
+    ({"augment": lambda x_b, rng: list(x_b)}, ValueError, "augment must return an array"),
+])
+def test_fit_rejects_bad_schedules_and_augmentations(setup, kwargs, error, pattern):
+    model, loss_fn, opt, x, y = setup
+    with pytest.raises(error, match=pattern):
+        fit(model, loss_fn, opt, x, y, batch_size=8, progress=False, **kwargs)
