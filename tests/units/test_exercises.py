@@ -194,11 +194,14 @@ def test_lecture_follows_the_unit_skeleton(unit):
     assert markdown[0].startswith(f"# Unit {unit[:2]}")
     headings = [line for text in markdown for line in text.splitlines() if line.startswith("## ")]
     assert headings[:2] == ["## What you will learn", "## Notation in this unit"]
-    assert headings[-2:] == ["## Summary", "## Exercises and next steps"]
+    last = unit == solution_units()[-1]  # the course ends there: no next unit to point to
+    closing = "## Exercises and where to go from here" if last else "## Exercises and next steps"
+    assert headings[-2:] == ["## Summary", closing]
     # the exercise where `make lab` puts it, beside work/lectures/ (mlpcourse.workspace)
     assert f"](../{unit}/{unit}.ipynb)" in markdown[-1]
-    assert re.search(rf"\b{int(unit[:2]) + 1:02d}_\w+\.ipynb", markdown[-1]), \
-        "the last cell points to the next unit"
+    if not last:
+        assert re.search(rf"\b{int(unit[:2]) + 1:02d}_\w+\.ipynb", markdown[-1]), \
+            "the last cell points to the next unit"
 
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count for c in code), "the lecture is stored executed"
