@@ -192,3 +192,30 @@ def describe(changes: list[Change]) -> list[str]:
             lines.append(f"  {change.path}: the course has a new version and you changed "
                          f"yours; yours is untouched, the new one is {change.beside}")
     return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m mlpcourse.workspace COURSE WORK``: sync and say what changed.
+
+    What a JupyterHub single-user server runs before it starts (deploy/): the
+    student's home is the work folder, so the exercises sit where nbgrader's
+    Assignments panel submits them from.
+    """
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m mlpcourse.workspace COURSE_FOLDER WORK_FOLDER", file=sys.stderr)
+        return 2
+    try:
+        lines = describe(sync(args[0], args[1]))
+    except (OSError, ValueError) as exc:
+        print(f"mlpcourse workspace: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(["mlpcourse: your course folder " + args[1]] + lines) if lines else
+          f"mlpcourse: {args[1]} is up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
