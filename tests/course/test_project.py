@@ -140,7 +140,7 @@ def test_course_option_names_the_course_exactly(tmp_path, monkeypatch):
 
 def test_import_mlpkit_exposes_every_module_with_docstrings():
     import mlpkit
-    for name in ("functional", "nn", "losses", "optim", "init", "gradcheck",
+    for name in ("functional", "nn", "losses", "optim", "schedules", "init", "gradcheck",
                  "data", "train", "plot", "check", "widgets"):
         module = getattr(mlpkit, name)
         assert module.__doc__ and len(module.__doc__) > 40, f"mlpkit.{name} needs a docstring"
