@@ -62,6 +62,9 @@ Where things live::
 from mlpkit.widgets._base import autograding
 from mlpkit.widgets.classification import (LogisticExplorer, LogisticRun, logistic_regression,
                                            run_logistic)
+from mlpkit.widgets.digits import DigitExplorer, DigitProbe, digit_explorer, digit_probabilities
+from mlpkit.widgets.initialization import InitExplorer, InitStats, init_explorer, run_init_stats
+from mlpkit.widgets.laboratory import network_lab, optimizer_lab, run_lab, run_network
 from mlpkit.widgets.mlp import MLPExplorer, MLPRun, mlp_playground, run_mlp
 from mlpkit.widgets.optimizers import optimizer_choices
 from mlpkit.widgets.quadratic import Quadratic1DExplorer, Run1D, quadratic_1d, run_1d
@@ -80,4 +83,7 @@ __all__ = [
     "optimizer_choices", "SURFACES", "autograding",
     "LogisticRun", "run_logistic", "logistic_regression", "LogisticExplorer",
     "MLPRun", "run_mlp", "mlp_playground", "MLPExplorer",
+    "DigitProbe", "digit_probabilities", "digit_explorer", "DigitExplorer",
+    "InitStats", "run_init_stats", "init_explorer", "InitExplorer",
+    "run_lab", "optimizer_lab", "run_network", "network_lab",
 ]
