@@ -35,7 +35,7 @@ def test_environment_yml_matches_pyproject():
     for dep in env["dependencies"]:
         if isinstance(dep, dict):
             pip += [d for d in dep["pip"] if not d.startswith("-e")]
-        elif _name(dep) not in ("python", "pip"):
+        elif _name(dep) not in ("python", "pip", "nodejs"):  # nodejs: npm, a system tool
             conda.append(dep)
     have = {_name(d): _spec(d) for d in conda + pip}
     want = {_name(d): _spec(d) for d in wanted}
