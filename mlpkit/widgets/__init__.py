@@ -1,6 +1,7 @@
-"""Interactive widgets: learning rate and momentum (units 03, 08), classifiers (04, 05).
+"""Interactive widgets: learning rate and momentum (03, 08), classifiers (04, 05), MNIST
+digits (06), initialisation through depth (07), the optimiser laboratory (08).
 
-Five explorers, each a panel of controls over a figure that is redrawn on every
+Nine explorers, each a panel of controls over a figure that is redrawn on every
 change. They rerun mlpkit's *real* optimisers (``mlpkit.optim``) and, for the
 training explorers, mlpkit's real layers, losses, data and ``train_step``:
 
@@ -21,11 +22,22 @@ training explorers, mlpkit's real layers, losses, data and ``train_step``:
                            rate 8/lambda_max below which every step helps
 ``mlp_playground()``       unit 05: a one-hidden-layer MLP on moons or spirals
                            (width, eta, activation): decision regions and loss
+``digit_explorer()``       unit 06: a test digit, shifted, thinned, noised or
+                           partly erased, and the network's ten probabilities
+``init_explorer()``        unit 07: the spread of activations and gradients
+                           per layer through a deep network (depth, width,
+                           activation, initialisation): vanishing and exploding
+``optimizer_lab()``        unit 08: up to three optimisers on a quadratic (with
+                           a condition-number control), Rosenbrock or a saddle:
+                           paths on the contours and loss curves
+``network_lab()``          unit 08: a real MLP trained with the same controls,
+                           its training curve beside the previous run's
 =========================  ====================================================
 
 Each explorer is built on a pure function that does the computing and can be
 used (and tested) without a browser: ``run_1d``, ``run_2d``,
-``run_regression``, ``run_logistic`` and ``run_mlp`` return a small result
+``run_regression``, ``run_logistic``, ``run_mlp``, ``digit_probabilities``,
+``run_init_stats``, ``run_lab`` and ``run_network`` return a small result
 object (path, losses, verdict, threshold, steps to reach a tolerance, ...).
 ``divergence_threshold`` and ``convergence_rate`` give the theory they are
 compared with.
@@ -52,12 +64,15 @@ Where things live::
     _canvas.py         fast figures: Agg canvas, cached background, PNG
     theory.py          divergence_threshold, convergence_rate (and the derivation)
     quadratic.py       run_1d, quadratic_1d
-    surfaces.py        the 2-D loss surfaces (valley, Rosenbrock)
+    surfaces.py        the 2-D loss surfaces (valley, Rosenbrock, quadratic, saddle)
     optimizers.py      the optimiser menu, read from mlpkit.optim's registries
     valley.py          run_2d, valley_2d
     regression.py      run_regression, regression_training
     classification.py  run_logistic, logistic_regression
     mlp.py             run_mlp, mlp_playground
+    digits.py          digit_probabilities, digit_explorer
+    initialization.py  run_init_stats, init_explorer
+    laboratory.py      run_lab, optimizer_lab, run_network, network_lab
 """
 from mlpkit.widgets._base import autograding
 from mlpkit.widgets.classification import (LogisticExplorer, LogisticRun, logistic_regression,

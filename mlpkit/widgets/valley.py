@@ -12,17 +12,16 @@ import dataclasses
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.colors import LogNorm
 
 from mlpkit import optim
-from mlpkit._validation import check_choice, check_positive, check_probability, describe
+from mlpkit._validation import check_choice, check_positive, check_probability
 from mlpkit.widgets import surfaces
 from mlpkit.widgets._base import (BLOWUP, Explorer, check_flag, check_steps, dropdown,
                                   first_below, fmt, int_slider, lr_slider, momentum_slider,
                                   note, plural, skip_under_autograding, status_html,
                                   still_figure, threshold_html)
 from mlpkit.widgets._canvas import (C_PATH, C_REF, Canvas, clip_loss, log_limits, loss_panel,
-                                    nice_ceil, until_exit)
+                                    nice_ceil)
 from mlpkit.widgets.optimizers import Choice, optimizer_choices
 from mlpkit.widgets.surfaces import Surface
 from mlpkit.widgets.theory import divergence_threshold, verdict
@@ -126,37 +125,27 @@ def run_2d(lr=0.06, momentum=None, steps=150, *, optimizer="sgd", surface="valle
                          f"momentum), got {momentum}")
     steps = check_steps(steps)
     tol = check_positive("tol", tol)
-    if w0 is None:
-        w = np.array(surf.w0, dtype=np.float64)
-    else:
-        w = np.array(w0, dtype=np.float64)   # a copy: the caller's w0 is never touched
-        if w.shape != (2,) or not np.all(np.isfinite(w)):
-            raise ValueError(f"w0 must be 2 finite numbers (w1, w2), got {describe(w0)}")
+    w = surf.start(w0)
 
     rule = optim.UPDATE_RULES[choice.rule]
     hyper = choice.hyperparameters(lr, momentum)
 
-    path = [w]
-    state, stopped = None, False
+    state = None
+
+    def update(w, g):
+        nonlocal state
+        w, state = rule(w, g, state, **hyper)
+        return w
+
+    path, stopped = surf.descend(update, w, steps)
     with np.errstate(over="ignore", invalid="ignore"):
-        for _ in range(steps):
-            g = surf.grad(w)
-            if not np.all(np.isfinite(g)):
-                stopped = True
-                break
-            w, state = rule(w, g, state, **hyper)
-            path.append(w)
-            if not np.max(np.abs(w)) <= BLOWUP:
-                stopped = True
-                break
-        path = np.asarray(path, dtype=np.float64)
         losses = surf.loss(path[:, 0], path[:, 1])
 
     threshold = None
     if choice.rule == "sgd":
         threshold = divergence_threshold(surf.lambda_max, momentum,
                                          nesterov=hyper.get("nesterov", False))
-    exact = surf.name == "valley" and threshold is not None
+    exact = surf.exact and threshold is not None
     result = verdict(lr, threshold) if exact else None
     run = Run2D(lr=lr, momentum=momentum, optimizer=optimizer, surface=surf.name, tol=tol,
                 steps=steps, path=path, losses=losses, threshold=threshold,
@@ -254,31 +243,12 @@ class _Plot2D(Canvas):
         key = (surf.name, surf.params)
         if key == self.surface_key:
             return
-        ax = self.axes[0]
         if self._contours is not None:
             self._contours.remove()
-        x0, x1, y0, y1 = surf.window
-        W1, W2 = np.meshgrid(np.linspace(x0, x1, 160), np.linspace(y0, y1, 160))
-        levels = surf.levels
-        self._contours = ax.contour(W1, W2, surf.loss(W1, W2), levels=levels, cmap="viridis",
-                                    norm=LogNorm(levels[0], levels[-1]), linewidths=0.8,
-                                    alpha=0.6)
+        self._contours = surf.contour(self.axes[0])
         self.minimum.set_data([surf.minimum[0]], [surf.minimum[1]])
-        ax.set_xlim(x0, x1)
-        ax.set_ylim(y0, y1)
-        ax.set_title(surf.title, fontsize=9)
         self.surface_key = key
-        self.window = surf.window
-
-    def _clip(self, path):
-        """The path up to where it leaves the window (held just outside it), and that step."""
-        x0, x1, y0, y1 = self.window
-        mx, my = 0.02 * (x1 - x0), 0.02 * (y1 - y0)
-        inside = ((path[:, 0] >= x0) & (path[:, 0] <= x1)
-                  & (path[:, 1] >= y0) & (path[:, 1] <= y1))
-        shown, exit_step = until_exit(path, inside)
-        return (np.clip(shown[:, 0], x0 - mx, x1 + mx),
-                np.clip(shown[:, 1], y0 - my, y1 + my)), exit_step
+        self._clip = surf.clip          # the path up to where it leaves the window
 
     def show(self, run: Run2D, ref: Run2D | None = None):
         xy, exit_step = self._clip(run.path)
