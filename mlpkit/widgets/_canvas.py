@@ -102,6 +102,23 @@ class Canvas:
         return out.getvalue()
 
 
+def still(figure: Figure) -> Figure:
+    """``figure`` on an Agg canvas, shown in a notebook without pyplot (as a PNG).
+
+    The static fallbacks (``static=True``) return such a figure: IPython displays
+    any object with a ``_repr_png_`` method.
+    """
+    if not isinstance(figure.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(figure)
+
+    def png():
+        out = io.BytesIO()
+        figure.savefig(out, format="png")
+        return out.getvalue()
+    figure._repr_png_ = png
+    return figure
+
+
 def until_exit(points, inside):
     """Points up to and including the first one outside the plot, and that index (or None).
 

@@ -11,7 +11,6 @@ digit perfectly readable to us, can change its answer.
 from __future__ import annotations
 
 import dataclasses
-import io
 
 import ipywidgets as widgets
 import numpy as np
@@ -24,7 +23,7 @@ from mlpkit._validation import (_check_real, as_float_array, check_choice, check
                                 describe)
 from mlpkit.widgets._base import (_CONTROL, Explorer, check_seed, dropdown, int_slider,
                                   selection_slider, skip_under_autograding, status_html)
-from mlpkit.widgets._canvas import Canvas
+from mlpkit.widgets._canvas import Canvas, still
 
 __all__ = ["DigitProbe", "digit_probabilities", "digit_explorer", "DigitExplorer"]
 
@@ -297,13 +296,7 @@ def _overview(model, image, label, rng) -> Figure:
     truth = "" if label is None else f" (true label {label})"
     figure.suptitle(f"The network's probabilities for one test image{truth}, perturbed",
                     fontsize=10)
-
-    def png():
-        out = io.BytesIO()
-        figure.savefig(out, format="png")
-        return out.getvalue()
-    figure._repr_png_ = png              # displays in a notebook without pyplot
-    return figure
+    return still(figure)
 
 
 def digit_explorer(model, x, y=None, *, index=0, static=False, rng=0):

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import io
 import math
 import re
 
@@ -39,7 +38,7 @@ from mlpkit import init as initializers
 from mlpkit._validation import check_choice, check_int, check_positive, check_rng, describe
 from mlpkit.widgets._base import (Explorer, check_seed, dropdown, int_slider, selection_slider,
                                   skip_under_autograding, status_html)
-from mlpkit.widgets._canvas import C_RUN, FIGSIZE, Canvas, nice_ceil
+from mlpkit.widgets._canvas import C_RUN, FIGSIZE, Canvas, nice_ceil, still
 
 __all__ = ["InitStats", "run_init_stats", "init_explorer", "InitExplorer", "INIT_MENU"]
 
@@ -382,13 +381,7 @@ def _overview(rows) -> Figure:
     figure.legend(handles=lines, loc="outside upper right", fontsize=7.5, ncols=2)
     figure.suptitle(f"std per layer at initialisation: {rows[0][0].depth} layers of width "
                     f"{rows[0][0].width}", fontsize=10, x=0.02, ha="left")
-
-    def png():
-        out = io.BytesIO()
-        figure.savefig(out, format="png")
-        return out.getvalue()
-    figure._repr_png_ = png              # displays in a notebook without pyplot
-    return figure
+    return still(figure)
 
 
 def init_explorer(depth=10, activation="tanh", init="xavier_normal", width=256, *, n=100,

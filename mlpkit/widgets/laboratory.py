@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import io
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from mlpkit import data, losses, nn, optim, train
@@ -37,7 +35,7 @@ from mlpkit.widgets._base import (BLOWUP, Explorer, check_seed, check_steps, fir
                                   int_slider, lr_slider, momentum_slider, note, plural,
                                   skip_under_autograding, threshold_html)
 from mlpkit.widgets._canvas import (C_REF, C_RUN, Canvas, clip_loss, log_limits, loss_panel,
-                                    nice_ceil)
+                                    nice_ceil, still)
 from mlpkit.widgets.optimizers import Choice, optimizer_choices
 from mlpkit.widgets.theory import divergence_threshold, verdict
 
@@ -591,21 +589,9 @@ def _representative_runs(optimizers, lr, momentum, steps, config):
     return runs
 
 
-def _still(figure) -> Figure:
-    """``figure`` on an Agg canvas, displayable in a notebook without pyplot."""
-    FigureCanvasAgg(figure)
-
-    def png():
-        out = io.BytesIO()
-        figure.savefig(out, format="png")
-        return out.getvalue()
-    figure._repr_png_ = png
-    return figure
-
-
 def _lab_overview(runs) -> Figure:
     """Small multiples: one column per setting, paths above and loss curves below."""
-    figure = _still(Figure(figsize=(10.0, 4.2), dpi=100, layout="constrained"))
+    figure = still(Figure(figsize=(10.0, 4.2), dpi=100, layout="constrained"))
     axes = figure.subplots(2, len(runs), height_ratios=(1.15, 1), squeeze=False)
     entries = ([], [])
     for column, run in enumerate(runs):
@@ -975,7 +961,7 @@ class NetworkLab(Explorer):
 
 def _network_overview(optimizer, lr, momentum, steps, config) -> Figure:
     """Small multiples: three optimisers at a good eta; one optimiser at three etas."""
-    figure = _still(Figure(figsize=(10.0, 3.6), dpi=100, layout="constrained"))
+    figure = still(Figure(figsize=(10.0, 3.6), dpi=100, layout="constrained"))
     ax1, ax2, ax3 = figure.subplots(1, 3)
     for colour, name in zip(COLORS, ("sgd", "momentum", "adam")):
         run = run_network(name, None, momentum, steps=steps, **config)

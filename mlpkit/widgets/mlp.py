@@ -11,7 +11,6 @@ snapshot: decision regions on the left, the loss curve on the right.
 from __future__ import annotations
 
 import dataclasses
-import io
 import math
 
 import ipywidgets as widgets
@@ -25,7 +24,7 @@ from mlpkit._validation import check_choice, check_int, check_positive, check_rn
 from mlpkit.widgets._base import (BLOWUP, Explorer, check_seed, check_steps, dropdown,
                                   int_slider, lr_slider, selection_slider,
                                   skip_under_autograding, status_html)
-from mlpkit.widgets._canvas import C_RUN, FIGSIZE, Canvas, clip_loss, log_limits
+from mlpkit.widgets._canvas import C_RUN, FIGSIZE, Canvas, clip_loss, log_limits, still
 
 __all__ = ["MLPRun", "run_mlp", "mlp_playground", "MLPExplorer", "DATASETS"]
 
@@ -317,13 +316,7 @@ def _overview(runs) -> Figure:
     axes[-1].set_title(f"loss per step, eta = {runs[-1].lr:.3g}", fontsize=8.5)
     axes[-1].grid(True, which="major", alpha=0.3)
     axes[-1].legend(fontsize=7)
-
-    def png():
-        out = io.BytesIO()
-        figure.savefig(out, format="png")
-        return out.getvalue()
-    figure._repr_png_ = png              # displays in a notebook without pyplot
-    return figure
+    return still(figure)
 
 
 def mlp_playground(hidden=8, lr=0.3, activation="tanh", steps=300, *, dataset="moons", n=200,
