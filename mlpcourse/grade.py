@@ -13,26 +13,35 @@ statuses: ``mlpcourse.status``):
    temporary folder: exercises/ is not touched);
 3. a roster, when given, is imported (``--roster roster.csv`` with columns
    id,first_name,last_name,email); students found under submitted/ are added;
-4. per student: the submission is checked (the notebook is there and valid; no
-   symbolic link or special file anywhere: ``invalid`` otherwise), then
-   ``autograde`` (``mlpcourse.grading.execute.GradingExecute``: every cell
-   limited to ``--timeout`` seconds and the notebook to ``--notebook-timeout``,
-   ``NBGRADER_EXECUTION=autograde`` in the kernel), then ``generate_feedback``
-   (``feedback/<student>/<unit>/<unit>.html``);
-5. ``grades_<unit>.csv``: student_id, first_name, last_name, email, score,
-   max_score, status (a ``Status``) and reason.
+4. a submission unchanged since it was graded (same content hash, same
+   solutions and settings: ``grades_<unit>.state.json``) keeps its grade unless
+   ``--force``; ``grades_<unit>.csv`` is written at once with a row for everyone
+   and rewritten atomically after each student (``mlpcourse.grading.batch``);
+5. per student, ``--jobs`` at a time, each in its own process
+   (``mlpcourse.grading.parallel``): the submission is checked (the notebook is
+   there and valid; no symbolic link or special file anywhere: ``invalid``
+   otherwise), then ``autograde`` (``mlpcourse.grading.execute.GradingExecute``:
+   every cell limited to ``--timeout`` seconds and the notebook to
+   ``--notebook-timeout``, ``NBGRADER_EXECUTION=autograde`` in the kernel; the
+   submission time is when its files arrived, never a ``timestamp.txt``), then
+   ``generate_feedback`` (``feedback/<student>/<unit>/<unit>.html``);
+6. ``grades_<unit>.csv``: student_id, first_name, last_name, email, score,
+   max_score, status (a ``Status``) and reason. Ctrl-C or a kill leaves it with
+   a row for everyone (``not graded yet``, ``interrupted``); a rerun resumes.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from .grading.batch import Batch
+from .grading.gradesfile import GRADE_COLUMNS, write_grades_csv  # noqa: F401 - the API
 from .grading.outcome import Outcome, events_in, judge
+from .grading.parallel import default_jobs, grade_all
 from .grading.submission import precheck
 from .paths import command_course, unit_notebooks
 from .status import Status
@@ -83,6 +92,20 @@ def add_arguments(parser):
         metavar="CSV",
         help="where to write the grades (default: grades_UNIT.csv in the course folder)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="students graded at the same time, each in its own process and sandbox "
+        "(default: the cores available)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="grade every submission again (default: a submission unchanged since it was "
+        "graded, with the same solutions and settings, keeps its grade)",
+    )
     parser.add_argument("--course", default=None, help="course folder (default: found from here)")
 
 
@@ -128,12 +151,14 @@ def import_roster(db_url: str, rows: list[dict]) -> None:
 # ---------------------------------------------------------------- one student
 
 
-def grade_one(
-    cfg, unit: str, student: str, folders: dict, root: Path, expected: list[str]
-) -> Outcome:
-    from nbgrader.converters import Autograde, GenerateFeedback
+def grade_one(cfg, unit: str, student: str, folders: dict, root: Path, expected: list[str],
+              submitted_at: float) -> Outcome:
+    """Grade one student (in a worker process: ``mlpcourse.grading.parallel``);
+    ``submitted_at`` is the submission time to record (``submission.arrival_time``)."""
+    from nbgrader.converters import GenerateFeedback
 
     from . import nbgrader_setup as nbg
+    from .grading.gradebook import autograde_at
     from .sandbox import Sandbox
 
     outcome = Outcome(student)
@@ -142,7 +167,8 @@ def grade_one(
     if problem:
         outcome.end(Status.INVALID, problem=problem)
     else:
-        result = nbg.run_converter(Autograde, cfg, assignment_id=unit, student_id=student)
+        result = nbg.run_converter(autograde_at(submitted_at), cfg, assignment_id=unit,
+                                   student_id=student)
         if not result.success:
             outcome.end(Status.FAILED, problem=f"autograde failed: {_explain(result)}")
         else:
@@ -172,50 +198,14 @@ def _explain(result) -> str:
         return "the sandbox could not start the kernel: " + result.reason().split(": ", 1)[-1]
     if "DeadKernelError" in text or "Kernel died" in text:
         return "the kernel died while running the notebook (os._exit, a crash, or out of memory)"
+    if "database is locked" in text:
+        return "the gradebook stayed locked (formgrader or another nbgrader command is writing it)"
     if "UnresponsiveKernelError" in text or ("TimeoutError" in text and "kernel" in text.lower()):
         return "the kernel stopped responding"
     return result.reason()
 
 
 # ---------------------------------------------------------------- the command
-
-
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
-
-
-GRADE_COLUMNS = ["student_id", "first_name", "last_name", "email",
-                 "score", "max_score", "status", "reason"]
-
-
-def write_grades_csv(path, rows) -> Path | None:
-    """Write the grades table to ``path`` without ever losing an earlier export.
-
-    The file is written to a temporary file beside it and moved into place, so
-    an interrupted run leaves the old file intact. If a previous export exists
-    and its content differs (a regrade changed a score, or someone edited the
-    file by hand), it is first renamed to ``<name>.<its modification time>.csv``;
-    that path is returned (None when nothing had to be kept).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=GRADE_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    kept = None
-    if path.exists() and path.read_bytes() != tmp.read_bytes():
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(path.stat().st_mtime))
-        kept = path.with_name(f"{path.stem}.{stamp}{path.suffix}")
-        n = 1
-        while kept.exists():
-            kept = path.with_name(f"{path.stem}.{stamp}-{n}{path.suffix}")
-            n += 1
-        os.replace(path, kept)
-    os.replace(tmp, path)
-    return kept
 
 
 def _configure_sandbox(cfg, root: Path, folders: dict, unit: str, mode: str | None):
@@ -280,138 +270,129 @@ def _warn_unisolated(isolation) -> None:
         file=sys.stderr, flush=True)
 
 
-def run(args) -> int:
-    from nbgrader.api import Gradebook, MissingEntry
-    from nbgrader.converters import GenerateAssignment
+def prepare(root, unit: str, timeout: int | None, notebook_timeout: int | None,
+            sandbox: str | None) -> dict:
+    """The grading configuration of ``unit`` (the parent's and every worker's): the
+    course's config with the limits and the sandbox set, and the gradebook URL waiting
+    for its lock. Raises ``ValueError`` for a bad limit, ``SandboxError`` for
+    ``require`` without a sandbox."""
     from nbgrader.coursedir import CourseDirectory
 
     from . import nbgrader_setup as nbg
+    from .grading.gradebook import db_url_waiting
+
+    root = Path(root)
+    cfg = nbg.load_config(root)
+    folders = nbg.folders(cfg)
+    if timeout is not None:
+        if timeout <= 0:
+            raise ValueError(f"--timeout must be a positive number of seconds, got {timeout}")
+        cfg.Execute.timeout = timeout
+    elif not isinstance(cfg.Execute.get("timeout"), int) or cfg.Execute.get("timeout") <= 0:
+        cfg.Execute.timeout = DEFAULT_TIMEOUT  # never unlimited
+    if notebook_timeout is not None:
+        if notebook_timeout <= 0:
+            raise ValueError("--notebook-timeout must be a positive number of seconds, got "
+                             f"{notebook_timeout}")
+        cfg.Sandbox.notebook_timeout = notebook_timeout
+    isolation, limits = _configure_sandbox(cfg, root, folders, unit, sandbox)
+    cfg.CourseDirectory.db_url = db_url_waiting(CourseDirectory(config=cfg).db_url)
+    expected = [p.name for p in unit_notebooks(root / folders["source"] / unit)]
+    return {"cfg": cfg, "unit": unit, "folders": folders, "root": root, "expected": expected,
+            "isolation": isolation, "limits": limits}
+
+
+def _submitters(submitted: Path, unit: str) -> list[str]:
+    if not submitted.is_dir():
+        return []
+    return sorted(p.name for p in submitted.iterdir()
+                  if p.is_dir() and (p / unit).is_dir() and not p.name.startswith("."))
+
+
+def run(args) -> int:
+    from nbgrader.api import Gradebook
+
+    from . import nbgrader_setup as nbg
+    from .grading.gradebook import GradebookLocked, wait_until_free
     from .kernels import kernel_environment
     from .sandbox import SandboxError
 
     root = command_course(args.course, fallback=False)
-    cfg = nbg.load_config(root)
-    unit = nbg.select_units(root, cfg, args.unit)[0]
-    folders = nbg.folders(cfg)
-    if args.timeout is not None:
-        if args.timeout <= 0:
-            raise ValueError(f"--timeout must be a positive number of seconds, got {args.timeout}")
-        cfg.Execute.timeout = args.timeout
-    elif not isinstance(cfg.Execute.get("timeout"), int) or cfg.Execute.get("timeout") <= 0:
-        cfg.Execute.timeout = DEFAULT_TIMEOUT  # never unlimited
-    if args.notebook_timeout is not None:
-        if args.notebook_timeout <= 0:
-            raise ValueError("--notebook-timeout must be a positive number of seconds, got "
-                             f"{args.notebook_timeout}")
-        cfg.Sandbox.notebook_timeout = args.notebook_timeout
+    unit = nbg.select_units(root, nbg.load_config(root), args.unit)[0]
+    jobs = default_jobs() if args.jobs is None else args.jobs
+    if jobs < 1:
+        raise ValueError(f"--jobs must be at least 1, got {jobs}")
     try:
-        isolation, limits = _configure_sandbox(cfg, root, folders, unit, args.sandbox)
+        prep = prepare(root, unit, args.timeout, args.notebook_timeout, args.sandbox)
     except SandboxError as exc:
         print(f"mlpcourse grade: {exc}", file=sys.stderr)
         return 2
+    cfg, folders, isolation = prep["cfg"], prep["folders"], prep["isolation"]
     roster = read_roster(Path(args.roster)) if args.roster else []
-    db_url = CourseDirectory(config=cfg).db_url
-    expected = [p.name for p in unit_notebooks(root / folders["source"] / unit)]
-
-    submitted = root / folders["submitted"]
-    students = (
-        sorted(
-            p.name
-            for p in submitted.iterdir()
-            if p.is_dir() and (p / unit).is_dir() and not p.name.startswith(".")
-        )
-        if submitted.is_dir()
-        else []
-    )
-    print(
-        f"mlpcourse grade {unit}: {len(students)} submission(s) in "
-        f"{folders['submitted']}/<student>/{unit}/, {cfg.Execute.timeout} s per cell",
-        flush=True,
-    )
-    print(f"  kernels: {isolation.describe()}; limits: {limits.describe(cfg.Execute.timeout)}",
-          flush=True)
+    db_url = cfg.CourseDirectory.db_url
+    students = _submitters(root / folders["submitted"], unit)
+    print(f"mlpcourse grade {unit}: {len(students)} submission(s) in "
+          f"{folders['submitted']}/<student>/{unit}/, {cfg.Execute.timeout} s per cell, "
+          f"{jobs} at a time", flush=True)
+    print(f"  kernels: {isolation.describe()}; limits: "
+          f"{prep['limits'].describe(cfg.Execute.timeout)}", flush=True)
     unisolated = "" if isolation.sandboxed else f"graded UNISOLATED ({isolation.reason})"
     if unisolated:
         _warn_unisolated(isolation)
     if not students:
-        print(
-            f"  nothing to grade: put each student's notebook in "
-            f"{folders['submitted']}/<student id>/{unit}/{(expected or [unit + '.ipynb'])[0]}"
-            " (nbgrader's collect/zip_collect layout)",
-            flush=True,
-        )
-
-    outcomes: list[Outcome] = []
+        print(f"  nothing to grade: put each student's notebook in "
+              f"{folders['submitted']}/<student id>/{unit}/"
+              f"{(prep['expected'] or [unit + '.ipynb'])[0]} (nbgrader's collect/zip_collect "
+              "layout)", flush=True)
+    try:
+        wait_until_free(db_url)
+    except GradebookLocked as exc:
+        print(f"mlpcourse grade: {exc}", file=sys.stderr)
+        return 1
     with kernel_environment():
-        with tempfile.TemporaryDirectory(prefix="mlpcourse-grade-") as tmp:
-            gcfg = nbg.copy_config(cfg)
-            gcfg.CourseDirectory.release_directory = tmp  # the gradebook only: exercises/ untouched
-            result = nbg.run_converter(GenerateAssignment, gcfg, assignment_id=unit)
-        if not result.success:
-            print(
-                f"mlpcourse grade: could not record {unit} in the gradebook: "
-                f"{result.reason()}\n{result.log}",
-                file=sys.stderr,
-            )
-            return 1
-        if roster:
-            import_roster(db_url, roster)
-            print(f"  roster: {len(roster)} student(s) imported from {args.roster}")
-        with Gradebook(db_url) as gb:  # everyone who submitted is a student, even if not gradable
-            known = {s.id for s in gb.students}
-            for student in students:
-                if student not in known:
-                    gb.update_or_create_student(student)
-        if roster:
-            strangers = sorted(set(students) - {row["id"] for row in roster})
-            if strangers:
-                print(f"  note: not in the roster, added: {', '.join(strangers)}")
-        for number, student in enumerate(students, start=1):
-            print(f"  [{number}/{len(students)}] {student} ...", end=" ", flush=True)
-            outcome = grade_one(cfg, unit, student, folders, root, expected)
-            if unisolated and outcome.status is not Status.INVALID:
-                outcome.notes.append(unisolated)
-            outcomes.append(outcome)
-            print(f"{outcome.status} ({outcome.seconds:.1f} s)", flush=True)
-
-    # scores from the gradebook
-    rows = []
-    with Gradebook(db_url) as gb:
+        problem = _record_unit(cfg, unit)
+    if problem:
+        print(f"mlpcourse grade: could not record {unit} in the gradebook: {problem}",
+              file=sys.stderr)
+        return 1
+    if roster:
+        import_roster(db_url, roster)
+        print(f"  roster: {len(roster)} student(s) imported from {args.roster}")
+        strangers = sorted(set(students) - {row["id"] for row in roster})
+        if strangers:
+            print(f"  note: not in the roster, added: {', '.join(strangers)}")
+    with Gradebook(db_url) as gb:  # everyone who submitted is a student, even if not gradable
+        known = {s.id for s in gb.students}
+        for student in students:
+            if student not in known:
+                gb.update_or_create_student(student)
+        people = {s.id: s for s in gb.students}
+        names = {sid: {"first_name": s.first_name or "", "last_name": s.last_name or "",
+                       "email": s.email or ""} for sid, s in people.items()}
         max_score = gb.find_assignment(unit).max_score
-        by_id = {o.student: o for o in outcomes}
-        everyone = sorted({s.id for s in gb.students} | set(by_id))
-        for sid in everyone:
-            student = gb.find_student(sid)
-            outcome = by_id.get(sid)
-            if outcome is None:
-                outcome = Outcome(sid)
-                outcome.end(Status.MISSING, submitted=folders["submitted"], unit=unit)
-            if outcome.status.scored:
-                try:
-                    submission = gb.find_submission(unit, sid)
-                    outcome.score = submission.score
-                    if submission.needs_manual_grade:
-                        outcome.notes.append("needs manual grading (nbgrader formgrader)")
-                except MissingEntry:
-                    outcome.end(Status.FAILED, problem="no grades recorded")
-            rows.append(
-                {
-                    "student_id": sid,
-                    "first_name": student.first_name or "",
-                    "last_name": student.last_name or "",
-                    "email": student.email or "",
-                    "score": "" if outcome.score is None else f"{outcome.score:g}",
-                    "max_score": f"{max_score:g}",
-                    "status": outcome.status.value,
-                    "reason": outcome.reason(),
-                }
-            )
 
     out_path = Path(args.output) if args.output else root / f"grades_{unit}.csv"
-    kept = write_grades_csv(out_path, rows)
+    settings = {"root": str(root), "unit": unit, "timeout": cfg.Execute.timeout,
+                "notebook_timeout": prep["limits"].notebook_timeout,
+                "sandbox": "require" if isolation.sandboxed else "off"}
+    batch = Batch(prep, names, max_score, out_path, settings, unisolated)
+    todo = batch.plan(students, force=args.force)
+    if batch.kept:
+        print(f"  unchanged since they were graded, kept: {len(batch.kept)} "
+              f"({', '.join(batch.kept[:8])}{' ...' if len(batch.kept) > 8 else ''}; "
+              "--force grades them again)", flush=True)
+    try:
+        grade_all(todo, settings, jobs, batch.start, batch.done)
+    except KeyboardInterrupt:
+        left = sum(r["status"] in (Status.NOT_GRADED, Status.INTERRUPTED) for r in batch.rows())
+        print(f"\nmlpcourse grade {unit}: interrupted; {_shown(out_path, root)} has a row for "
+              f"everyone ({left} not finished: run the command again to resume)",
+              file=sys.stderr, flush=True)
+        return 130
+    kept = batch.grades.finish()
     if kept is not None:
         print(f"  the previous {out_path.name} differed and is kept as {kept.name}")
-
+    rows = batch.rows()
     if rows:
         table = [["student", "score", "status", "reason"]]
         for r in rows:
@@ -420,13 +401,30 @@ def run(args) -> int:
         print(_table(table))
     counts = ", ".join(f"{n} {s}" for s in Status
                        if (n := sum(r["status"] == s for r in rows)) or s is Status.GRADED)
-    print(
-        f"mlpcourse grade {unit}: {counts}. Grades: {_shown(out_path, root)}; feedback: "
-        f"{folders['feedback']}/<student>/{unit}/"
-    )
+    print(f"mlpcourse grade {unit}: {counts}. Grades: {_shown(out_path, root)}; feedback: "
+          f"{folders['feedback']}/<student>/{unit}/")
     if unisolated:
         _warn_unisolated(isolation)
     return 0
+
+
+def _record_unit(cfg, unit: str) -> str | None:
+    """The gradebook learns ``unit`` from solutions/ (generate_assignment into a temporary
+    folder: exercises/ is not touched); why it could not, or None."""
+    from nbgrader.converters import GenerateAssignment
+
+    from . import nbgrader_setup as nbg
+
+    with tempfile.TemporaryDirectory(prefix="mlpcourse-grade-") as tmp:
+        gcfg = nbg.copy_config(cfg)
+        gcfg.CourseDirectory.release_directory = tmp
+        result = nbg.run_converter(GenerateAssignment, gcfg, assignment_id=unit)
+    return None if result.success else f"{result.reason()}\n{result.log}"
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 
 def _shown(path: Path, root: Path) -> str:

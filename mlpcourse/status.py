@@ -11,6 +11,12 @@ a score, and the template of the one-line ``reason`` that goes with it::
     INVALID        invalid        no score  {problem}  (cannot be graded as handed in)
     FAILED         failed         no score  {problem}  (the grader failed, not the student)
     MISSING        missing        no score  no {submitted}/{student}/{unit}/
+    NOT_GRADED     not graded yet no score  the run has not reached this submission ...
+    INTERRUPTED    interrupted    no score  grading was stopped while this submission ran; ...
+
+The last two are what the grades file says while a run is under way and after
+one was stopped (Ctrl-C, a kill): the file always has a row for everyone, and
+a row is never a score it has not finished (``mlpcourse grade`` resumes).
 
 The three scored problems say which cells were hit and what happened to the
 rest (``{rest}``: the other cells were graded, or were not run). Anything
@@ -41,6 +47,10 @@ class Status(str, enum.Enum):
     INVALID = ("invalid", False, "{problem}")
     FAILED = ("failed", False, "{problem}")
     MISSING = ("missing", False, "no {submitted}/{student}/{unit}/")
+    NOT_GRADED = ("not graded yet", False, ("the run has not reached this submission (if it "
+                                            "was stopped: run `mlpcourse grade {unit}` again)"))
+    INTERRUPTED = ("interrupted", False, ("grading was stopped while this submission ran; run "
+                                          "`mlpcourse grade {unit}` again to grade it"))
 
     def __new__(cls, word: str, scored: bool, template: str):
         member = str.__new__(cls, word)

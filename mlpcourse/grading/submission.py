@@ -5,6 +5,10 @@ would be graded (and shown in the feedback) as the student's work, and a FIFO
 would block the copy forever: both are refused, as are a missing or misnamed
 notebook and one that is not valid JSON. (Repairing what can be repaired is a
 later step; see issue 11.)
+
+Also what a rerun needs to know about a submission: its ``content_hash``
+(unchanged submissions are not graded again) and its ``arrival_time`` (the
+submission time, never read from a file the student wrote).
 """
 
 from __future__ import annotations
@@ -53,3 +57,35 @@ def precheck(folder: Path, expected: list[str]) -> str | None:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             return f"{name} is not a valid notebook ({type(exc).__name__}: {first[:160]})"
     return None
+
+
+def content_hash(folder: Path) -> str:
+    """sha256 of everything in the submission ``folder``: each entry's path and bytes (a
+    link's target text), so an unchanged submission is recognised on a rerun."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder).rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            digest.update(f"link {rel} -> {os.readlink(path)}\n".encode())
+        elif path.is_file():
+            digest.update(f"file {rel} {path.stat().st_size}\n".encode())
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+        else:
+            digest.update(f"other {rel}\n".encode())
+    return digest.hexdigest()
+
+
+def arrival_time(folder: Path) -> float:
+    """When the submission in ``folder`` arrived in submitted/ (POSIX seconds): the latest
+    inode change time of its files, which no file content, archive or ``touch`` can set.
+
+    A ``timestamp.txt`` in the folder is not used: nbgrader's ``submit`` writes it on the
+    student's side, and a student can write one by hand.
+    """
+    folder = Path(folder)
+    times = [os.lstat(p).st_ctime for p in [folder, *folder.rglob("*")]]
+    return max(times)
