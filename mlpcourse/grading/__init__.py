@@ -12,6 +12,14 @@
   in (checked before nbgrader reads it: no links, no special files);
 - ``mlpcourse.grading.outcome``: how grading one student ended (``Outcome``)
   and ``judge``, which turns the executor's events into a status and notes;
+- ``mlpcourse.grading.host_checks``: grade cells scored on the host from what
+  the cell recorded (unit 06's test-set accuracy), never inside the sandbox;
+- ``mlpcourse.grading.batch``: one run over a class: who is kept, the rows;
+- ``mlpcourse.grading.gradesfile``: the atomic grades file and the run state
+  (content hashes, for resuming);
+- ``mlpcourse.grading.gradebook``: the lock wait, the submission time, stale
+  grades withdrawn;
+- ``mlpcourse.grading.parallel``: ``--jobs``: worker processes and stopping them;
 - the sandbox itself: ``mlpcourse.sandbox``; the statuses: ``mlpcourse.status``;
   the command that ties it together: ``mlpcourse.grade``.
 """
