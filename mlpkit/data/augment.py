@@ -66,14 +66,22 @@ def random_shift(x, max_shift=2, *, rng=None, fill=-1.0, image_shape=(28, 28)):
     n = x.shape[0]
     dx, dy = check_rng(rng).integers(-s, s + 1, size=(2, n))
 
-    # Pad every image with a border of s fill pixels; then out[k, r, c] =
-    # x[k, r - dy_k, c - dx_k] is the padded image at (r - dy_k + s, c - dx_k + s).
+    # One slice copy per distinct shift (at most (2s + 1)^2 of them) moves every image
+    # with that shift at once: out[k, r, c] = x[k, r - dy, c - dx] inside the image.
     images = x.reshape(n, height, width)
-    padded = np.pad(images, ((0, 0), (s, s), (s, s)), constant_values=fill)
-    rows = (s - dy)[:, None] + np.arange(height)            # (N, H): source row of each row
-    cols = (s - dx)[:, None] + np.arange(width)             # (N, W): source column of each column
-    out = padded[np.arange(n)[:, None, None], rows[:, :, None], cols[:, None, :]]
+    out = np.full((n, height, width), fill, dtype=x.dtype)
+    for shift_x, shift_y in sorted(set(zip(dx.tolist(), dy.tolist()))):
+        k = (dx == shift_x) & (dy == shift_y)
+        (to_rows, from_rows), (to_cols, from_cols) = _moved(shift_y, height), _moved(shift_x, width)
+        out[k, to_rows, to_cols] = images[k, from_rows, from_cols]
     return out.reshape(x.shape)
+
+
+def _moved(shift: int, size: int) -> tuple[slice, slice]:
+    """(destination, source) slices of one axis of length ``size`` moved by ``shift``."""
+    if shift >= 0:
+        return slice(shift, size), slice(0, max(size - shift, 0))
+    return slice(0, max(size + shift, 0)), slice(-shift, size)
 
 
 def _check_image_shape(image_shape) -> tuple[int, int]:
