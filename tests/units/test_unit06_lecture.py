@@ -75,7 +75,7 @@ def test_lecture_skeleton_topics_links_and_widget(lecture):
     nb, markdown, code, _ = lecture
     assert markdown[0].startswith("# Unit 06")
     assert "## What you will learn" in markdown[1]
-    assert markdown[-2].startswith("## Summary")
+    assert any(m.startswith("## Summary") for m in markdown[-3:-1])   # one or two slides
     assert markdown[-1].startswith("## Exercises and next steps")
     assert "(../06_mnist/06_mnist.ipynb)" in markdown[-1]
     assert "(07_regularisation.ipynb)" in markdown[-1]
