@@ -495,9 +495,16 @@ def type_into_cell(page, cell, text: str) -> None:
 
 
 def shift_enter_in(page, cell) -> None:
-    """Run a cell the way people do: click into its editor and press Shift+Enter."""
+    """Run a cell the way people do: click into its editor and press Shift+Enter. A cell
+    whose input is hidden (a lecture's setup and plot code) is selected by a click on its
+    prompt, then run from command mode with Shift+Enter."""
     cell.scroll_into_view_if_needed()
-    cell.locator(".cm-content").click()
+    editor = cell.locator(".cm-content")
+    if editor.count() and editor.first.is_visible():
+        editor.first.click()
+    else:
+        cell.locator(".jp-InputArea, .jp-Cell-inputWrapper, .jp-InputPlaceholder").first.click()
+        page.keyboard.press("Escape")
     page.keyboard.press("Shift+Enter")
 
 

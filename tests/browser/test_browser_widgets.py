@@ -81,26 +81,29 @@ def test_lecture_03_figures_and_widgets_respond(page, lab):
             assert labelled(out, page, label).count() == 1, f"cell {index}: no {label} slider"
 
     # the 1-D explorer
-    quad = next(i for i in widget_cells
-                if "quadratic_1d(" in cells.nth(i).locator(".jp-InputArea").inner_text())
+    # (found by the cell's source in the file: on the page a hidden input shows no text)
+    sources = [c.source for c in nbformat.read(REPO / LECTURE, as_version=4).cells]
+    quad = next(i for i in widget_cells if "quadratic_1d(" in sources[i])
     box = cells.nth(quad).locator(".jp-OutputArea .widget-vbox").first
     box.scroll_into_view_if_needed()
+    # text_content, not inner_text: JupyterLab renders cells outside the viewport lazily
+    # (content-visibility), and inner_text reads only what is rendered
     lr, mom = labelled(box, page, "learning rate"), labelled(box, page, "momentum")
     label = box.locator(".widget-hbox .widget-html-content").first      # beside the lr slider
     status = box.locator(":scope > .widget-html .widget-html-content").first
     img = box.locator("img.widget-image")
-    assert "converges" in status.inner_text(), status.inner_text()
-    threshold = _threshold(label.inner_text())
+    assert "converges" in status.text_content(), status.text_content()
+    threshold = _threshold(label.text_content())
 
     # (a) keyboard on the learning-rate handle: End = largest eta, past the threshold
     src = img.get_attribute("src")
     lr.locator(".noUi-handle").focus()
     page.keyboard.press("End")
     _settle(page, img, src, "moving the learning rate with the keyboard")
-    eta = _number(lr.locator(".widget-readout").inner_text())
+    eta = _number(lr.locator(".widget-readout").text_content())
     assert eta > threshold, f"End should move eta past the threshold {threshold}, got {eta}"
-    assert "diverg" in status.inner_text(), (
-        f"eta = {eta} > {threshold} but the text says: {status.inner_text()}")
+    assert "diverg" in status.text_content(), (
+        f"eta = {eta} > {threshold} but the text says: {status.text_content()}")
     screenshot(box, "widgets-1-learning-rate-diverges")
 
     # (b) the text box: type a small eta, the run converges again
@@ -111,22 +114,22 @@ def test_lecture_03_figures_and_widgets_respond(page, lab):
     page.keyboard.type("0.1")
     page.keyboard.press("Enter")
     _settle(page, img, src, "typing a learning rate")
-    assert abs(_number(readout.inner_text()) - 0.1) < 0.01
-    assert "converges" in status.inner_text(), status.inner_text()
+    assert abs(_number(readout.text_content()) - 0.1) < 0.01
+    assert "converges" in status.text_content(), status.text_content()
 
     # (c) momentum by keyboard: the path changes and the threshold moves to 2(1+mu)/k
-    src, before, said = img.get_attribute("src"), image_digest(page, img), status.inner_text()
+    src, before, said = img.get_attribute("src"), image_digest(page, img), status.text_content()
     mom.locator(".noUi-handle").focus()
     for _ in range(12):
         page.keyboard.press("PageUp")
     _settle(page, img, src, "moving the momentum with the keyboard")
-    mu = _number(mom.locator(".widget-readout").inner_text())
+    mu = _number(mom.locator(".widget-readout").text_content())
     assert 0.3 <= mu <= 0.99, f"PageUp should raise mu, it reads {mu}"
     assert image_digest(page, img) != before, "the figure's pixels did not change with momentum"
-    moved = _threshold(label.inner_text())
+    moved = _threshold(label.text_content())
     assert abs(moved - threshold * (1 + mu)) < 0.02, (
         f"with mu = {mu} the threshold should be {threshold} * (1 + mu), the label says {moved}")
-    assert status.inner_text() != said, "the text did not change with momentum"
+    assert status.text_content() != said, "the text did not change with momentum"
     screenshot(box, "widgets-2-momentum-changes-path")
     screenshot(page, "widgets-3-lecture-page")
 
