@@ -386,3 +386,27 @@ def test_hide_input_cells_show_their_output_but_not_their_code():
     assert "visible result 42" in html
     assert "secret_plot_code" not in html
     assert "taught_code" in html
+
+
+def test_a_finished_progress_bar_leaves_no_placeholder():
+    """A training cell's tqdm bar needs no kernel to be understood once training is over:
+    the offline deck drops it; an explorer widget still gets its placeholder."""
+    import nbformat
+
+    from mlpcourse.slides import make_exporter
+
+    def widget(text):
+        return nbformat.v4.new_output("display_data", data={
+            "application/vnd.jupyter.widget-view+json": {"model_id": "m", "version_major": 2,
+                                                         "version_minor": 0},
+            "text/plain": text})
+
+    nb = nbformat.v4.new_notebook()
+    bar = nbformat.v4.new_code_cell("fit(...)", metadata={"slideshow": {"slide_type": "slide"}})
+    bar.outputs = [widget("  0%|          | 0/1975 [00:00<?, ?batch/s]")]
+    explorer = nbformat.v4.new_code_cell("widgets.valley_2d()",
+                                         metadata={"slideshow": {"slide_type": "slide"}})
+    explorer.outputs = [widget("Valley2DExplorer(children=(...))")]
+    nb.cells = [bar, explorer]
+    html, _ = make_exporter().from_notebook_node(nb)
+    assert html.count("mlp-widget-placeholder") == 1
