@@ -54,8 +54,8 @@ def test_lecture_skeleton_ends_the_course():
     numbered = [h for h in headings if re.match(r"## \d+ · ", h)]
     assert [int(h.split()[1]) for h in numbered] == list(range(1, len(numbered) + 1))
     assert len(numbered) >= 10
-    assert "## Summary" in headings and "## Exercise" in headings
-    assert headings[-1] == "## Where to go from here"      # the course ends with it
+    assert headings[-2:] == ["## Summary", "## Exercises and where to go from here"]
+    assert "**Where to go from here.**" in markdown[-2] + markdown[-1]   # the course ends with it
     text = "\n".join(markdown)
     assert "(../08_optimisers/08_optimisers.ipynb)" in text
     assert "09_" not in text                      # the last unit links no next lecture
