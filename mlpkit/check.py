@@ -23,14 +23,16 @@ which function is not written yet, instead of printing a traceback.
 """
 from __future__ import annotations
 
+import contextlib
+import importlib
 import linecache
 import os
 import sys
 
 import numpy as np
 
-__all__ = ["CheckFailed", "close", "done", "ok", "raises", "record_predictions", "shape", "true",
-           "unchanged"]
+__all__ = ["CheckFailed", "close", "done", "forbidden", "ok", "raises", "record_predictions", "shape",
+           "true", "unchanged"]
 
 #: The MIME type of a prediction record (see record_predictions); the grader reads it.
 RECORD_MIME = "application/vnd.mlpcourse.record+json"
@@ -223,6 +225,69 @@ def unchanged(actual, original, *, name: str = "x", function: str | None = None,
                    f"instead of writing into `{name}` (`{name} *= 2`, `{name}[...] = 0`)")
     raise CheckFailed(f"✗ {who} modified its input `{name}` in place: {change}."
                       + _hint(f"make a copy or use out-of-place operations: {how}"))
+
+
+@contextlib.contextmanager
+def forbidden(targets, why: str, *, hint: str | None = None):
+    """Within the block, the library functions ``targets`` refuse to run.
+
+    For hidden tests of an exercise that asks the student to write something
+    a library already has (mlpkit's own sigmoid, ``np.linalg.inv`` where the
+    text asks for a solve): calling any of them raises a ``CheckFailed`` that
+    names the call and says why it is not allowed. Every reference to the
+    function is switched off, whatever name it was imported under
+    (``from mlpkit.functional import sigmoid as s``, ``f = np.linalg.inv``),
+    and all are restored when the block ends. Compute the expected values
+    before the block: inside it the reference refuses too.
+
+    Parameters
+    ----------
+    targets : iterable of str
+        Dotted names, e.g. ``["mlpkit.functional.sigmoid", "numpy.linalg.inv"]``.
+        A name whose module is not installed (``scipy.special.expit``) is skipped.
+    why : str
+        What the exercise asks instead, in the student's terms.
+    hint : str, optional
+        What to write instead.
+
+    Example::
+
+        with check.forbidden(["mlpkit.functional.sigmoid"], "this exercise is to write the sigmoid"):
+            a = sigmoid(z)
+    """
+    originals = []
+    for target in targets:
+        module_name, _, attr = str(target).rpartition(".")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        if hasattr(module, attr):
+            originals.append((target, getattr(module, attr)))
+    replaced = []          # (namespace, key, original)
+    try:
+        for target, original in originals:
+            refusal = _refusal(target, why, hint)
+            for module in list(sys.modules.values()):
+                namespace = getattr(module, "__dict__", None)
+                if not isinstance(namespace, dict):
+                    continue
+                for key, value in list(namespace.items()):
+                    if value is original:
+                        namespace[key] = refusal
+                        replaced.append((namespace, key, original))
+        yield
+    finally:
+        for namespace, key, original in reversed(replaced):
+            namespace[key] = original
+
+
+def _refusal(target: str, why: str, hint: str | None):
+    def refuse(*args, **kwargs):
+        __tracebackhide__ = True
+        raise CheckFailed(f"✗ your code called {target}: {why}." + _hint(hint))
+    refuse.__name__ = target.rpartition(".")[2]
+    return refuse
 
 
 def ok(message: str) -> None:

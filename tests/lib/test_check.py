@@ -373,3 +373,49 @@ def test_kernel_nbgrader_scores_the_failures_zero_and_its_feedback_shows_the_mes
     assert '<span class="ansi-red-intense-fg ansi-bold">✗ neuron_output(x, w, b, phi) is not right yet.' in html
     assert '<span class="ansi-green-fg">✓ neuron_output: all visible tests passed</span>' in html
 
+
+
+# --------------------------------------------------------------------------- forbidden
+
+def test_forbidden_switches_off_every_reference_and_restores_them():
+    import numpy.linalg
+    import mlpkit.functional
+    from mlpkit.functional import sigmoid as renamed
+    original_sigmoid, original_inv = mlpkit.functional.sigmoid, np.linalg.inv
+    aliases = {"s": renamed}
+    globals()["_alias_under_test"] = renamed          # a module-level alias, as a notebook's would be
+    try:
+        with check.forbidden(["mlpkit.functional.sigmoid", "numpy.linalg.inv", "no_such_module.f"],
+                             "this exercise is to write it with NumPy", hint="use np.exp") as _:
+            for call in (lambda: mlpkit.functional.sigmoid(np.zeros(2)),
+                         lambda: _alias_under_test(np.zeros(2)),
+                         lambda: np.linalg.inv(np.eye(2))):
+                with pytest.raises(check.CheckFailed) as info:
+                    call()
+                assert "your code called" in str(info.value)
+                assert "write it with NumPy" in str(info.value) and "use np.exp" in str(info.value)
+            assert "numpy.linalg.inv" in _message(lambda: np.linalg.inv(np.eye(2)))
+            assert aliases["s"] is original_sigmoid           # only module namespaces are touched
+            np.linalg.solve(np.eye(2), np.ones(2))            # what is not named keeps working
+        assert mlpkit.functional.sigmoid is original_sigmoid and np.linalg.inv is original_inv
+        assert _alias_under_test is original_sigmoid
+        np.testing.assert_allclose(np.linalg.inv(2 * np.eye(2)), 0.5 * np.eye(2))
+    finally:
+        globals().pop("_alias_under_test", None)
+
+
+def test_forbidden_restores_after_a_failure_inside_the_block():
+    import mlpkit.functional
+    original = mlpkit.functional.relu
+    with pytest.raises(ZeroDivisionError):
+        with check.forbidden(["mlpkit.functional.relu"], "write relu yourself"):
+            1 / 0
+    assert mlpkit.functional.relu is original
+
+
+def _message(call):
+    try:
+        call()
+    except check.CheckFailed as error:
+        return str(error)
+    raise AssertionError("no CheckFailed")
