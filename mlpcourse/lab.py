@@ -2,7 +2,8 @@
 
 Student mode (``mlpcourse lab``, ``make lab``): the exercises and lectures are
 copied into the student's own folder, ``work/`` (``mlpcourse.workspace``; git
-ignores it), and JupyterLab opens there. nbgrader shows the student's parts
+ignores it), and JupyterLab opens there, on the students' page ``README.md``
+(the course's ``STUDENTS.md``). nbgrader shows the student's parts
 only: the assignment list and the Validate button, not the formgrader, the
 course list or the create-assignment tools.
 
@@ -14,7 +15,9 @@ Both views come from plain Jupyter configuration shipped in ``mlpcourse/jupyter/
 and used for this launch only (nothing is written to ``~/.jupyter``):
 
 - ``settings/overrides.json`` (``--LabApp.app_settings_dir``): no news pop-up, no
-  update check, no timing metadata recorded in notebooks;
+  update check, no timing metadata recorded in notebooks, Markdown files open
+  rendered (the README each view starts on is a page to read; *Open With →
+  Editor* edits one);
 - ``student/`` (put first on ``JUPYTER_CONFIG_PATH`` in student mode): a Jupyter
   config folder whose ``labconfig/page_config.json`` disables nbgrader's instructor
   plugins and whose ``jupyter_server_config.d/`` turns off their server extensions.
@@ -61,7 +64,8 @@ def build_command(args, root) -> list[str]:
     if args.instructor:
         served, start = root, "/lab/tree/README.md"
     else:
-        served, start = work_folder(args, root), "/lab"
+        served = work_folder(args, root)
+        start = "/lab/tree/README.md" if (served / "README.md").is_file() else "/lab"
     cmd = [sys.executable, "-m", "jupyterlab",
            f"--ServerApp.root_dir={served}",
            "--ServerApp.ip=127.0.0.1",

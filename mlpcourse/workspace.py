@@ -6,6 +6,7 @@ never in the tracked ``exercises/`` and ``lectures/``, so that neither
 
     exercises/01_neuron/01_neuron.ipynb -> work/01_neuron/01_neuron.ipynb  (nbgrader's layout)
     lectures/01_neuron.ipynb            -> work/lectures/01_neuron.ipynb   (to run and annotate)
+    STUDENTS.md                         -> work/README.md                  (the page JupyterLab opens on)
                                            work/.mlpcourse-manifest.json   what was copied (SHA-256)
 
 ``sync`` runs before every start and never loses or silently changes a student's file:
@@ -31,6 +32,7 @@ from .paths import LECTURES, SOLUTIONS, units
 
 EXERCISES = "exercises"  # nbgrader's release_directory (nbgrader_config.py)
 WORK = "work"
+STUDENT_README = "STUDENTS.md"   # the course's page for students, work/README.md in their folder
 MANIFEST = ".mlpcourse-manifest.json"
 _SKIP = {".ipynb_checkpoints", "__pycache__", ".DS_Store"}
 
@@ -86,10 +88,13 @@ def sources(root: str | os.PathLike) -> dict[str, Path]:
     """What a student gets: work-folder path -> course file.
 
     Each released unit's folder (``exercises/<unit>/``, every file in it) goes to
-    ``<unit>/``; ``lectures/`` (notebooks, figures, ``rise.css``) to ``lectures/``.
+    ``<unit>/``; ``lectures/`` (notebooks, figures, ``rise.css``) to ``lectures/``;
+    the course's page for students, ``STUDENTS.md``, to ``README.md``.
     """
     root = Path(root)
     found: dict[str, Path] = {}
+    if (root / STUDENT_README).is_file():
+        found["README.md"] = root / STUDENT_README
     for unit in units(root, EXERCISES):
         folder = root / EXERCISES / unit
         found.update({f"{unit}/{p.relative_to(folder).as_posix()}": p

@@ -90,7 +90,7 @@ def test_the_image_holds_no_solutions_and_no_tests():
     copies = re.findall(r"^COPY\s+(?:--\S+\s+)*(.+?)\s+\S+$", DOCKERFILE.read_text(), re.M)
     sources = [src for line in copies for src in line.split()]
     assert sources, "no COPY line found"
-    allowed = {"pyproject.toml", "README.md", "mlpkit/", "mlpcourse/", "lectures/",
+    allowed = {"pyproject.toml", "README.md", "STUDENTS.md", "mlpkit/", "mlpcourse/", "lectures/",
                "exercises/", "deploy/image/nbgrader_config.py",
                "mlpcourse/jupyter/settings/overrides.json"}
     assert set(sources) <= allowed, set(sources) - allowed
@@ -108,6 +108,10 @@ def test_the_commands_the_setups_run_exist(values, tmp_path):
     from mlpcourse import workspace
 
     assert workspace.main([str(REPO), str(tmp_path / "home")]) == 0
+    # the page a student's JupyterLab opens on is there, rendered (overrides.json's default viewer)
+    start = values["singleuser"]["defaultUrl"]
+    assert start.startswith("/lab/tree/")
+    assert (tmp_path / "home" / start.removeprefix("/lab/tree/")).is_file()
     assert (tmp_path / "home" / "01_neuron" / "01_neuron.ipynb").is_file()
     assert (tmp_path / "home" / "lectures" / "01_neuron.ipynb").is_file()
     assert workspace.main([str(REPO)]) == 2

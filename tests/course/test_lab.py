@@ -43,6 +43,8 @@ def course(tmp_path):
     _write(root / "lectures/01_a.ipynb", '{"lecture": 1}')
     _write(root / "lectures/rise.css", "h1 {}")
     _write(root / "lectures/figures/plot.png", "png")
+    _write(root / "STUDENTS.md", "# Welcome\n")          # the students' page: work/README.md
+    _write(root / "README.md", "# For maintainers\n")   # the repository's README: not copied
     return root
 
 
@@ -60,7 +62,8 @@ def test_first_start_copies_exercises_and_lectures_and_records_them(course, tmp_
               "01_a/data.csv": course / "exercises/01_a/data.csv",
               "lectures/01_a.ipynb": course / "lectures/01_a.ipynb",
               "lectures/rise.css": course / "lectures/rise.css",
-              "lectures/figures/plot.png": course / "lectures/figures/plot.png"}
+              "lectures/figures/plot.png": course / "lectures/figures/plot.png",
+              "README.md": course / "STUDENTS.md"}
     assert _kinds(changes) == {rel: "copied" for rel in wanted}
     students_files = {p.relative_to(work).as_posix() for p in work.rglob("*")
                       if p.is_file() and p.name != workspace.MANIFEST}
@@ -221,7 +224,10 @@ def test_student_view_serves_the_work_folder_without_the_instructors_tools(tmp_p
     assert _option(cmd, "ServerApp.root_dir") == str(root / "work")
     assert _option(cmd, "ServerApp.port") == "9999"
     assert _option(cmd, "LabApp.app_settings_dir") == str(lab.LAB_SETTINGS)
-    assert _option(cmd, "LabApp.default_url") == "/lab"
+    assert _option(cmd, "LabApp.default_url") == "/lab"       # nothing synced yet: no page to open
+    (root / "work").mkdir(parents=True)
+    (root / "work" / "README.md").write_text("# Welcome\n")
+    assert _option(lab.build_command(_args(), root), "LabApp.default_url") == "/lab/tree/README.md"
     elsewhere = lab.build_command(_args("--work", str(tmp_path / "mine")), root)
     assert _option(elsewhere, "ServerApp.root_dir") == str(tmp_path / "mine")
 
@@ -253,6 +259,9 @@ def test_both_views_turn_off_news_and_timing_metadata():
     assert overrides["@jupyterlab/apputils-extension:notification"] == {
         "fetchNews": "false", "checkForUpdates": False}
     assert overrides["@jupyterlab/notebook-extension:tracker"] == {"recordTiming": False}
+    # the README each view opens on is shown rendered, not as Markdown source
+    assert overrides["@jupyterlab/docmanager-extension:plugin"] == {
+        "defaultViewers": {"markdown": "Markdown Preview"}}
     assert not (lab.LAB_SETTINGS / "page_config.json").exists()  # the views differ only there
 
 
