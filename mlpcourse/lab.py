@@ -31,7 +31,7 @@ from pathlib import Path
 
 from . import workspace
 from .kernels import kernel_env
-from .paths import command_course
+from .paths import add_course_option, command_course
 
 HELP = "open the course in JupyterLab: your own copy in work/ (--instructor: the whole course)"
 
@@ -50,7 +50,7 @@ def add_arguments(parser):
                         help="port to listen on (the next free one is used if taken; default 8888)")
     parser.add_argument("--no-browser", action="store_true",
                         help="do not open a web browser; just print the URL")
-    parser.add_argument("--course", default=None, help="course folder (default: found from here)")
+    add_course_option(parser)
     parser.add_argument("jupyter_args", nargs="*",
                         help="extra options passed to `jupyter lab` (after --)")
 

@@ -42,6 +42,11 @@ def course_root(start: str | os.PathLike | None = None) -> Path:
         "mlp-course checkout (the folder with lectures/ and solutions/), or pass --course DIR")
 
 
+def add_course_option(parser) -> None:
+    """The ``--course`` option every ``mlpcourse`` command takes (read by :func:`command_course`)."""
+    parser.add_argument("--course", default=None, help="course folder (default: found from here)")
+
+
 def command_course(course: str | os.PathLike | None, *, fallback: bool) -> Path:
     """The course a command works on, never another one by accident.
 

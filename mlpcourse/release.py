@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 
 from . import leaks
-from .paths import command_course, unit_notebooks
+from .paths import add_course_option, command_course, unit_notebooks
 
 HELP = "regenerate exercises/ (the student notebooks) from solutions/ with nbgrader"
 
@@ -57,7 +57,7 @@ def add_arguments(parser):
         help="also delete files in exercises/UNIT/ that the release does not produce "
         "(without it the command refuses and lists them)",
     )
-    parser.add_argument("--course", default=None, help="course folder (default: found from here)")
+    add_course_option(parser)
 
 
 # ---------------------------------------------------------------- building

@@ -21,7 +21,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .paths import LECTURES, command_course, select_lectures
+from .paths import LECTURES, add_course_option, command_course, select_lectures
 
 HELP = "build offline reveal.js slides of every lecture into _build/slides/"
 
@@ -67,7 +67,7 @@ def add_arguments(parser):
         metavar="SECONDS",
         help="with --execute: limit for each cell (default 600)",
     )
-    parser.add_argument("--course", default=None, help="course folder (default: found from here)")
+    add_course_option(parser)
 
 
 def lecture_title(nb, fallback: str) -> str:
