@@ -43,7 +43,7 @@ from .grading.gradesfile import GRADE_COLUMNS, write_grades_csv  # noqa: F401 - 
 from .grading.outcome import Outcome, events_in, judge
 from .grading.parallel import default_jobs, grade_all
 from .grading.submission import precheck
-from .paths import command_course, unit_notebooks
+from .paths import add_course_option, command_course, unit_notebooks
 from .status import Status
 
 MODES = ("auto", "require", "off")  # mlpcourse.sandbox.MODES (not imported: it needs jupyter)
@@ -106,7 +106,7 @@ def add_arguments(parser):
         help="grade every submission again (default: a submission unchanged since it was "
         "graded, with the same solutions and settings, keeps its grade)",
     )
-    parser.add_argument("--course", default=None, help="course folder (default: found from here)")
+    add_course_option(parser)
 
 
 # ---------------------------------------------------------------- roster
