@@ -232,7 +232,7 @@ def solution_functions(path) -> list[str]:
     names = []
     for cell in nbformat.read(Path(path), as_version=4).cells:
         if nbgrader(cell).get("solution"):
-            names += re.findall(r"^def (\w+)\(", cell.source, flags=re.M)
+            names += re.findall(r"^def (\w+)\(", cell.source, flags=re.MULTILINE)
     return names
 
 
@@ -243,7 +243,7 @@ def student_stubs(path) -> dict[str, str]:
         if nbgrader(cell).get("solution"):
             stubs[nbgrader(cell)["grade_id"]] = re.sub(
                 r"( *)### BEGIN SOLUTION\n.*?### END SOLUTION\n?",
-                r"\1raise NotImplementedError()\n", cell.source, flags=re.S)
+                r"\1raise NotImplementedError()\n", cell.source, flags=re.DOTALL)
     return stubs
 
 
@@ -253,6 +253,18 @@ def run_quietly(path, overrides: dict[str, str] | None = None):
         warnings.simplefilter("always")
         results = run_exercise(path, overrides)
     return results, caught
+
+
+def failed_cells(results: dict[str, CellResult]) -> set[str]:
+    """The graded cells that did not pass."""
+    return {k for k, r in results.items() if not r.passed}
+
+
+def wrong_overrides(wrong_answers, *answer_ids: str) -> dict[str, str]:
+    """``{function: source}`` of the named wrong answers, to pass to :func:`run_exercise`."""
+    chosen = [w for w in wrong_answers if w.id in answer_ids]
+    assert len(chosen) == len(answer_ids), f"unknown wrong answer among {answer_ids}"
+    return {w.function: w.source for w in chosen}
 
 
 def score(results: dict[str, CellResult]) -> float:

@@ -22,24 +22,19 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from answers.unit05 import ALTERNATIVES, UNIT, WRONG_ANSWERS  # noqa: E402
-from harness import read_lecture, run_quietly, score, solution_path  # noqa: E402
+from answers.unit05 import ALTERNATIVES, UNIT, WRONG_ANSWERS
+from harness import failed_cells, read_lecture, run_quietly, score, solution_path, wrong_overrides
 
-import mlpkit  # noqa: E402
-
-
-def _wrong(answer_id):
-    wrong = next(w for w in WRONG_ANSWERS if w.id == answer_id)
-    return {wrong.function: wrong.source}
+import mlpkit
 
 
-def _failed(results):
-    return {k for k, r in results.items() if not r.passed}
+def _wrong(*answer_ids):
+    return wrong_overrides(WRONG_ANSWERS, *answer_ids)
 
 
 def test_a_forward_without_activation_costs_the_passes_and_training_only():
     results, _ = run_quietly(solution_path(UNIT), _wrong("fwd_no_activation"))
-    assert _failed(results) == {"test_forward", "test_backward_example", "test_backward_batch",
+    assert failed_cells(results) == {"test_forward", "test_backward_example", "test_backward_batch",
                                 "test_train"}
     assert score(results) == 3          # gradient_check (2) and wrong_gradients (1) still count
 
@@ -47,13 +42,13 @@ def test_a_forward_without_activation_costs_the_passes_and_training_only():
 def test_a_wrong_gradient_check_costs_its_own_points_when_exercise_4_is_answered_directly():
     overrides = {**_wrong("gc_one_sided"), **ALTERNATIVES["wrong_gradients_as_a_list"]}
     results, _ = run_quietly(solution_path(UNIT), overrides)
-    assert _failed(results) == {"test_gradient_check"}
+    assert failed_cells(results) == {"test_gradient_check"}
     assert score(results) == 8
 
 
 def test_a_wrong_backward_costs_at_most_its_cells_and_training():
     results, _ = run_quietly(solution_path(UNIT), _wrong("bwd_missing_activation_derivative"))
-    assert {"test_backward_example", "test_backward_batch"} <= _failed(results) <= \
+    assert {"test_backward_example", "test_backward_batch"} <= failed_cells(results) <= \
         {"test_backward_example", "test_backward_batch", "test_train"}
     assert results["test_forward"].passed and results["test_gradient_check"].passed
 

@@ -27,23 +27,17 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from answers.unit06 import ALTERNATIVES, POINTS, UNIT, WRONG_ANSWERS  # noqa: E402
-from harness import nbgrader, run_quietly, score, solution_path  # noqa: E402
+from answers.unit06 import ALTERNATIVES, POINTS, UNIT, WRONG_ANSWERS
+from harness import failed_cells, nbgrader, run_quietly, score, solution_path, wrong_overrides
 
-import mlpkit  # noqa: E402
-from mlpcourse.grading import host_checks  # noqa: E402
+import mlpkit
+from mlpcourse.grading import host_checks
 
 LEVEL_CELL = "test_train_mnist"
 
 
 def _wrong(*answer_ids):
-    chosen = [w for w in WRONG_ANSWERS if w.id in answer_ids]
-    assert len(chosen) == len(answer_ids), answer_ids
-    return {w.function: w.source for w in chosen}
-
-
-def _failed(results):
-    return {k for k, r in results.items() if not r.passed}
+    return wrong_overrides(WRONG_ANSWERS, *answer_ids)
 
 
 @pytest.fixture
@@ -78,7 +72,7 @@ def _verdict(labels):
 def test_a_forbidden_call_and_an_untrained_network_cost_their_own_cells_only(recorded):
     original = mlpkit.plot.confusion_matrix
     results, _ = run_quietly(solution_path(UNIT), _wrong("cm_uses_plot_helper", "tr_untrained"))
-    assert _failed(results) == {"test_confusion_matrix", "test_train"}
+    assert failed_cells(results) == {"test_confusion_matrix", "test_train"}
     message = results["test_confusion_matrix"].message
     assert "your code called mlpkit.plot.confusion_matrix" in message, message
     # in-process the level cell only records; the grader scores it (next tests)
@@ -93,7 +87,7 @@ def test_a_forbidden_call_and_an_untrained_network_cost_their_own_cells_only(rec
 @pytest.mark.parametrize("answer", [None, "train_nesterov_own_loop_and_decay"])
 def test_the_solution_and_the_other_correct_network_reach_both_levels(recorded, answer):
     results, _ = run_quietly(solution_path(UNIT), ALTERNATIVES[answer] if answer else None)
-    assert not _failed(results)
+    assert not failed_cells(results)
     labels = recorded["mnist-test"]
     assert labels.shape == (10_000,)
     points, text, accuracy = _verdict(labels)

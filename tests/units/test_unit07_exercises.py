@@ -29,18 +29,21 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from answers.unit07 import ALTERNATIVES, POINTS, UNIT, WRONG_ANSWERS
-from harness import function_source, run_quietly, score, solution_path, student_stubs
+from harness import (
+    failed_cells,
+    function_source,
+    run_quietly,
+    score,
+    solution_path,
+    student_stubs,
+    wrong_overrides,
+)
 
 import mlpkit
 
 
-def _wrong(answer_id):
-    wrong = next(w for w in WRONG_ANSWERS if w.id == answer_id)
-    return {wrong.function: wrong.source}
-
-
-def _failed(results):
-    return {k for k, r in results.items() if not r.passed}
+def _wrong(*answer_ids):
+    return wrong_overrides(WRONG_ANSWERS, *answer_ids)
 
 
 def _cell_namespace(*cell_ids):
@@ -68,13 +71,13 @@ def test_each_exercise_earns_its_own_points():
 
 def test_a_wrong_dropout_forward_costs_the_two_dropout_exercises_only():
     results, _ = run_quietly(solution_path(UNIT), _wrong("do_no_scaling"))
-    assert _failed(results) == {"test_dropout_forward", "test_dropout_backward"}
+    assert failed_cells(results) == {"test_dropout_forward", "test_dropout_backward"}
     assert score(results) == 7
 
 
 def test_a_wrong_answer_to_the_question_costs_one_point():
     results, _ = run_quietly(solution_path(UNIT), _wrong("sl_zero_gradients"))
-    assert _failed(results) == {"test_same_as_l2"}
+    assert failed_cells(results) == {"test_same_as_l2"}
     assert score(results) == 9
 
 
