@@ -304,6 +304,21 @@ def ensure_exercise(course: Path, unit: str, env: dict, work: Path) -> Path:
     return target
 
 
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def write_notebook(path: Path, cells) -> Path:
+    """Write a small notebook to ``path``: ``cells`` are nbformat cells, or plain strings
+    for code cells. It runs in the course's kernel (python3)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) if isinstance(c, str)
+                                         else c for c in cells])
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nbformat.write(nb, path)
+    return path
+
+
 # ---------------------------------------------------------------- JupyterLab pages
 
 # Installed in every page (before the app loads); all of it reads window.jupyterapp,
@@ -348,6 +363,11 @@ window.__mlp = {
     app.commands.execute('notebook:run-all-cells').then(
       ok => { window.__mlpRunAll = {done: true, ok: ok !== false}; },
       err => { window.__mlpRunAll = {done: true, ok: false, error: String(err)}; });
+  },
+  deckOnscreen(path) {     // jupyterlab-slideshow: the cells of the slide on screen
+    return this.panel(path).content.widgets
+      .map((cell, i) => cell.node.classList.contains('jp-deck-mod-onscreen') ? i : -1)
+      .filter(i => i >= 0);
   },
   errors(path) {
     const out = [];
@@ -442,6 +462,16 @@ def widget_box(page, nb, call: str):
     return box
 
 
+def widget_parts(page, nb, call: str):
+    """``(box, img, status)`` of the widget shown by the cell whose source contains ``call``:
+    its VBox, its figure (waited for until decoded) and its status line."""
+    box = widget_box(page, nb, call)
+    img = box.locator("img.widget-image")
+    status = box.locator(":scope > .widget-html .widget-html-content").first
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+    return box, img, status
+
+
 def labelled(box, page, label: str, kind: str = ".widget-slider"):
     """The control of ``kind`` (a slider, ``.widget-dropdown``, ...) labelled ``label``."""
     return box.locator(kind, has=page.locator("label.widget-label", has_text=label)).first
@@ -457,6 +487,23 @@ def wait_redrawn(page, img, before_src: str, path: str, what: str) -> str:
         raise AssertionError(f"the figure was not redrawn after {what}") from exc
     wait_kernel_idle(page, path)
     return wait_stable(lambda: img.get_attribute("src"), page=page)
+
+
+def redraws(page, path: str, img, action, what: str) -> str:
+    """Do ``action()`` (a key press, a click, a menu choice), wait until the widget's figure
+    ``img`` is redrawn and the kernel of notebook ``path`` is quiet; assert that its pixels
+    changed. Returns the new ``src``."""
+    src, before = img.get_attribute("src"), image_digest(page, img)
+    action()
+    src = wait_redrawn(page, img, src, path, what)
+    assert image_digest(page, img) != before, f"the figure's pixels did not change: {what}"
+    return src
+
+
+def press_on(page, slider, key: str):
+    """An action: focus ``slider``'s handle and press ``key`` (End: its maximum, Home: its
+    minimum, arrows: one step)."""
+    return lambda: (slider.locator(".noUi-handle").focus(), page.keyboard.press(key))
 
 
 def cell_index(page, path: str, *, grade_id: str | None = None, contains: str | None = None) -> int:
@@ -630,3 +677,43 @@ def open_rise(page, server: LabServer, path: str, timeout_ms: int = 120_000, **q
               timeout=timeout_ms)
     page.wait_for_selector(".reveal.ready .slides > section", state="attached", timeout=timeout_ms)
     return frames
+
+
+# ---------------------------------------------------------------- slides in JupyterLab (deck mode)
+# jupyterlab-slideshow presents a notebook inside JupyterLab's own page, so widgets keep the
+# page's widget manager. It marks the cells of the slide on screen with jp-deck-mod-onscreen
+# and hides every other cell.
+
+def deck_onscreen(page, path: str) -> list[int]:
+    """Indices of the cells of ``path`` that the deck shows now."""
+    return page.evaluate("path => window.__mlp.deckOnscreen(path)", path)
+
+
+def start_deck(page, path: str, at: int = 0) -> list[int]:
+    """Make cell ``at`` the active one, press the notebook toolbar's deck button (command
+    deck:toggle; the palette's "Start Deck" is deck:start) and wait for the first slide;
+    return the cells on screen."""
+    page.evaluate("([p, i]) => { window.__mlp.panel(p).content.activeCellIndex = i; }",
+                  [path, at])
+    button = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-NotebookPanel-toolbar '
+                          '[data-jp-item-name="deck"]').first
+    button.click()
+    page.wait_for_function(
+        "path => window.__mlp.panel(path).node.querySelector('.jp-deck-mod-onscreen')",
+        arg=path, timeout=30_000)
+    return deck_onscreen(page, path)
+
+
+def deck_key(page, path: str, key: str) -> list[int]:
+    """Press ``key`` (Space, Shift+Space, arrows) in the deck; wait until the slide on screen
+    changed and return its cells."""
+    before = deck_onscreen(page, path)
+    page.keyboard.press(key)
+    try:
+        page.wait_for_function(
+            """([p, before]) => { const now = window.__mlp.deckOnscreen(p);
+                 return now.length && JSON.stringify(now) !== JSON.stringify(before); }""",
+            arg=[path, before], timeout=15_000)
+    except Exception as exc:
+        raise AssertionError(f"{key} did not move the deck on from cells {before}") from exc
+    return deck_onscreen(page, path)

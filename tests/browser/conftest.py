@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from browser_support import (ARTIFACTS, CHROMIUM_ARGS, CHROMIUM_ENV, LabServer, copy_course,
-                             ensure_exercise, find_chromium, missing_python_packages)
+                             ensure_exercise, find_chromium, missing_python_packages,
+                             write_notebook)
 
 # Bounds, generous for a loaded 2-core machine; every wait in the tests is on a condition.
 ACTION_TIMEOUT_MS = 60_000          # one click, one locator, one page condition
@@ -205,6 +206,22 @@ def lab(lab_server):
     """The session's JupyterLab, with no kernel left running after the test."""
     yield lab_server
     lab_server.shutdown_kernels()
+
+
+@pytest.fixture
+def scratch_notebook(served_course):
+    """``scratch_notebook(name, cells)`` writes a small notebook into the served course (not a
+    lecture: the test does not depend on how a lecture shows a widget) and returns its path
+    for the server; ``cells`` as for ``write_notebook``. Removed after the test."""
+    written: list[Path] = []
+
+    def write(name: str, cells) -> str:
+        written.append(write_notebook(served_course / name, cells))
+        return name
+
+    yield write
+    for path in written:
+        path.unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import (image_digest, labelled, run_lecture_fresh, screenshot,
-                             wait_redrawn, widget_box)
+from browser_support import (image_digest, labelled, press_on, run_lecture_fresh, screenshot,
+                             wait_redrawn, widget_parts)
 from mlpkit.widgets import run_logistic
 
 pytestmark = pytest.mark.browser
@@ -22,24 +22,15 @@ RED, GREY = "rgb(198, 40, 40)", "rgb(85, 85, 85)"     # threshold_html: above / 
 WARN, OK = "rgb(178, 107, 0)", "rgb(26, 127, 55)"     # status_html: the loss rose / fell
 
 
-def _press(page, slider, key):
-    """Focus the slider's noUi handle and press ``key`` (End: its maximum, Home: its minimum)."""
-    slider.locator(".noUi-handle").focus()
-    page.keyboard.press(key)
-
-
 def _redrawn(page, img, src):
     return wait_redrawn(page, img, src, LECTURE, "the change")
 
 
 def test_lecture_04_logistic_regression_widget_responds(page, lab):
     nb = run_lecture_fresh(page, lab, LECTURE, "classification-widget", RUN_ALL_TIMEOUT_MS)
-    box = widget_box(page, nb, "widgets.logistic_regression()")
-    img = box.locator("img.widget-image")
-    status = box.locator(":scope > .widget-html .widget-html-content").first
+    box, img, status = widget_parts(page, nb, "widgets.logistic_regression()")
     rate = box.locator(".widget-hbox .widget-html-content span").first   # beside the eta slider
     lr = labelled(box, page, "learning rate")
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
     start = run_logistic(0.5)
     assert status.inner_text() == start.message
     assert f"8/λmax = {start.safe_lr:.3g}" in rate.inner_text()
@@ -47,7 +38,7 @@ def test_lecture_04_logistic_regression_widget_responds(page, lab):
 
     # (a) End on the learning-rate handle: eta = 10^1.5, above 8/lambda_max; the line turns red
     src, before = img.get_attribute("src"), image_digest(page, img)
-    _press(page, lr, "End")
+    press_on(page, lr, "End")()
     src = _redrawn(page, img, src)
     assert lr.locator(".widget-readout").inner_text() == "31.6"
     expect(rate).to_have_css("color", RED)
@@ -65,7 +56,7 @@ def test_lecture_04_logistic_regression_widget_responds(page, lab):
     screenshot(box, "classification-widget-2-moons-loss-rises")
 
     # (c) Home: the smallest eta, below the safe rate again; every step lowers the loss
-    _press(page, lr, "Home")
+    press_on(page, lr, "Home")()
     src = _redrawn(page, img, src)
     expect(rate).to_have_css("color", GREY)
     said = status.inner_text()
@@ -75,7 +66,7 @@ def test_lecture_04_logistic_regression_widget_responds(page, lab):
 
     # (d) the step shown: Home replays step 0 (w = 0, no boundary) without retraining
     before = image_digest(page, img)
-    _press(page, labelled(box, page, "step shown"), "Home")
+    press_on(page, labelled(box, page, "step shown"), "Home")()
     _redrawn(page, img, src)
     assert image_digest(page, img) != before, "replaying step 0 did not change the figure"
     assert status.inner_text() == said

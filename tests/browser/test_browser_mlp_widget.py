@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from browser_support import (image_digest, labelled, run_lecture_fresh, screenshot,
-                             wait_redrawn, widget_box)
+from browser_support import (image_digest, labelled, press_on, run_lecture_fresh, screenshot,
+                             wait_redrawn, widget_parts)
 
 pytestmark = pytest.mark.browser
 
@@ -21,10 +21,7 @@ def _settle(page, img, before_src, what):
 
 def test_lecture_05_mlp_playground_responds(page, lab):
     nb = run_lecture_fresh(page, lab, LECTURE, "mlp-widget", RUN_ALL_TIMEOUT_MS)
-    box = widget_box(page, nb, "widgets.mlp_playground()")
-    img = box.locator("img.widget-image")
-    status = box.locator(":scope > .widget-html .widget-html-content").first
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+    box, img, status = widget_parts(page, nb, "widgets.mlp_playground()")
     assert "accuracy" in status.inner_text(), status.inner_text()
 
     # (a) the activation menu: identity makes the network affine, and the status says so
@@ -43,9 +40,7 @@ def test_lecture_05_mlp_playground_responds(page, lab):
     menu.select_option("relu")
     _settle(page, img, src, "choosing relu")
     src = img.get_attribute("src")
-    lr = labelled(box, page, "learning rate", ".widget-slider")
-    lr.locator(".noUi-handle").focus()
-    page.keyboard.press("End")
+    press_on(page, labelled(box, page, "learning rate"), "End")()
     _settle(page, img, src, "moving the learning rate to its largest value")
     text = status.inner_text()       # too large a step: it blows up, or its units die
     assert "diverges" in text or float(re.search(r"accuracy ([\d.]+)%", text).group(1)) < 90, text
@@ -53,9 +48,7 @@ def test_lecture_05_mlp_playground_responds(page, lab):
 
     # (c) the replay slider shows another snapshot without retraining
     src, said = img.get_attribute("src"), status.inner_text()
-    shown = labelled(box, page, "snapshot shown", ".widget-slider")
-    shown.locator(".noUi-handle").focus()
-    page.keyboard.press("Home")
+    press_on(page, labelled(box, page, "snapshot shown"), "Home")()
     _settle(page, img, src, "replaying the first snapshot")
     assert status.inner_text() == said
     assert not page.context.recorder.external, page.context.recorder.external

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import copy
 import re
-from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
+from pipeline_support import REPO
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
-
-from pipeline_support import REPO
 
 DEPLOY = REPO / "deploy"
 Z2JH = REPO.parent / "shared" / "z2jh"
@@ -87,7 +85,7 @@ def test_every_setup_uses_one_exchange(values):
 
 
 def test_the_image_holds_no_solutions_and_no_tests():
-    copies = re.findall(r"^COPY\s+(?:--\S+\s+)*(.+?)\s+\S+$", DOCKERFILE.read_text(), re.M)
+    copies = re.findall(r"^COPY\s+(?:--\S+\s+)*(.+?)\s+\S+$", DOCKERFILE.read_text(), re.MULTILINE)
     sources = [src for line in copies for src in line.split()]
     assert sources, "no COPY line found"
     allowed = {"pyproject.toml", "README.md", "STUDENTS.md", "mlpkit/", "mlpcourse/", "lectures/",

@@ -12,8 +12,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from pipeline_support import (FIXTURE_COURSE, FIXTURE_UNIT, make_course, run_cli, running_lab,
-                              tree_hash)
+from pipeline_support import (
+    FIXTURE_COURSE,
+    FIXTURE_UNIT,
+    make_course,
+    run_cli,
+    running_lab,
+    tree_hash,
+)
 
 from mlpcourse import lab, workspace
 
