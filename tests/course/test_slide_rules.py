@@ -2,7 +2,8 @@
 
 Checked on the stored notebook of every lecture in ``lectures/``, without running it:
 
-- every cell has slideshow metadata with a slide type the exporters know;
+- every cell has a slide type all presenters show (slide, subslide, fragment, skip, notes, or
+  none to continue the slide; never "-", which jupyterlab-slideshow drops);
 - no slide carries more than ``MAX_WORDS`` words of visible text (the rule says
   "at most about 80"; the limit leaves room for "about");
 - every figure has alt text (``"alt"`` in the cell metadata, a sentence of at
@@ -16,7 +17,7 @@ Checked on the stored notebook of every lecture in ``lectures/``, without runnin
   is at most ``MAX_FIGURE_PX`` tall.
 
 How words are counted. A slide is a ``slide`` or ``subslide`` cell and the
-``-`` and ``fragment`` cells after it, up to the next ``slide`` or
+``fragment`` cells and the cells without a slide type after it, up to the next ``slide`` or
 ``subslide`` (``skip`` and ``notes`` cells are not on the slide: notes are the
 speaker's). Its words are those of its Markdown cells as the audience reads
 them: a word is a whitespace-separated token holding a letter or a digit
@@ -43,9 +44,9 @@ from mlpcourse import paths
 MAX_WORDS = 90
 MIN_ALT_WORDS = 6
 MAX_FIGURE_PX = (1150, 520)     # width, height: 10 x 4.2 in at 100 dpi, plus labels and margins
-SLIDE_TYPES = {"slide", "subslide", "-", "fragment", "skip", "notes"}
+SLIDE_TYPES = {"slide", "subslide", None, "fragment", "skip", "notes"}   # None: continues the slide
 STARTS = {"slide", "subslide"}
-SHOWN = {"-", "fragment"}
+SHOWN = {None, "fragment"}
 
 LECTURES = paths.lectures(REPO)
 
@@ -106,11 +107,16 @@ def _png_size(png: bytes) -> tuple[int, int]:
 # --------------------------------------------------------------------------- the rules
 
 @pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.stem)
-def test_every_cell_has_slideshow_metadata(path):
+def test_every_cell_has_a_slide_type_every_presenter_shows(path):
+    # A cell that continues the slide above carries no slide_type: "-" means the same to
+    # nbconvert and RISE, but jupyterlab-slideshow (the live deck with widgets) never shows
+    # a cell marked "-" (its presenter knows no such type), so "-" is not allowed.
     nb = nbformat.read(path, as_version=4)
-    missing = [_where(path, i, c) + f": {slide_type(c)!r}"
-               for i, c in enumerate(nb.cells) if slide_type(c) not in SLIDE_TYPES]
-    assert not missing, "cells without a valid slideshow slide_type:\n" + "\n".join(missing)
+    wrong = [_where(path, i, c) + f": {slide_type(c)!r}"
+             for i, c in enumerate(nb.cells) if slide_type(c) not in SLIDE_TYPES]
+    assert not wrong, ("cells whose slide_type is not slide, subslide, fragment, skip, notes or "
+                       "absent (to continue the slide, remove the slide_type; in JupyterLab's "
+                       "property inspector choose the empty entry, not '-'):\n" + "\n".join(wrong))
     assert slide_type(nb.cells[0]) == "slide", f"{path.name}: the first cell opens the deck"
 
 
@@ -180,6 +186,6 @@ def test_slides_group_cells_and_leave_out_notes_and_skipped_cells():
         md("not shown at all", metadata={"slideshow": {"slide_type": "notes"}}),
         md("skipped too", metadata={"slideshow": {"slide_type": "skip"}}),
         nbformat.v4.new_code_cell("x = 1", metadata={"slideshow": {"slide_type": "subslide"}}),
-        md("four five", metadata={"slideshow": {"slide_type": "-"}}),
+        md("four five"),
     ])
     assert [(i, n) for i, n, _ in slides(nb)] == [(0, 5), (4, 2)]
