@@ -227,6 +227,11 @@ def unchanged(actual, original, *, name: str = "x", function: str | None = None,
                       + _hint(f"make a copy or use out-of-place operations: {how}"))
 
 
+#: The ``forbidden`` blocks open now, innermost last: ``(targets, why, hint)`` each. The
+#: autograder reads it to switch the same functions off where the student's code runs.
+ACTIVE_FORBIDDEN: list = []
+
+
 @contextlib.contextmanager
 def forbidden(targets, why: str, *, hint: str | None = None):
     """Within the block, the library functions ``targets`` refuse to run.
@@ -255,6 +260,7 @@ def forbidden(targets, why: str, *, hint: str | None = None):
         with check.forbidden(["mlpkit.functional.sigmoid"], "this exercise is to write the sigmoid"):
             a = sigmoid(z)
     """
+    targets = [str(t) for t in targets]
     originals = []
     for target in targets:
         module_name, _, attr = str(target).rpartition(".")
@@ -264,20 +270,27 @@ def forbidden(targets, why: str, *, hint: str | None = None):
             continue
         if hasattr(module, attr):
             originals.append((target, getattr(module, attr)))
+    modules = (getattr(m, "__dict__", None) for m in list(sys.modules.values()))
+    namespaces = {id(ns): ns for ns in modules if isinstance(ns, dict)}
+    caller = sys._getframe(1)
+    while caller is not None and caller.f_globals.get("__name__") in ("contextlib", __name__):
+        caller = caller.f_back
+    if caller is not None:          # the test's own globals (a notebook's namespace)
+        namespaces[id(caller.f_globals)] = caller.f_globals
     replaced = []          # (namespace, key, original)
+    ACTIVE_FORBIDDEN.append((targets, why, hint))
     try:
-        for target, original in originals:
-            refusal = _refusal(target, why, hint)
-            for module in list(sys.modules.values()):
-                namespace = getattr(module, "__dict__", None)
-                if not isinstance(namespace, dict):
-                    continue
-                for key, value in list(namespace.items()):
-                    if value is original:
-                        namespace[key] = refusal
-                        replaced.append((namespace, key, original))
+        refusals = {id(original): (original, _refusal(target, why, hint))
+                    for target, original in originals}
+        for namespace in namespaces.values():          # one pass, whatever the number of targets
+            for key, value in list(namespace.items()):
+                found = refusals.get(id(value))
+                if found is not None and found[0] is value:
+                    namespace[key] = found[1]
+                    replaced.append((namespace, key, value))
         yield
     finally:
+        ACTIVE_FORBIDDEN.pop()
         for namespace, key, original in reversed(replaced):
             namespace[key] = original
 
