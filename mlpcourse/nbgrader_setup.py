@@ -68,6 +68,28 @@ def select_units(root: Path, cfg: Config, unit: str | None) -> list[str]:
     return paths.select_units(root, unit, folders(cfg)["source"])
 
 
+REPAIR = "mlpcourse.preprocessors.RepairSubmission"
+
+
+def ensure_repair(cfg: Config) -> None:
+    """Make ``RepairSubmission`` the first of ``Autograde.sanitize_preprocessors``.
+
+    Every submission is then graded as rebuilt from the release with the
+    student's answers (``mlpcourse.grading.repair``), before nbgrader's own
+    sanitizing (ClearOutput, DeduplicateIds, OverwriteKernelspec,
+    OverwriteCells, CheckCellMetadata), whatever the course's config lists.
+    """
+    from nbgrader.converters import Autograde
+    from traitlets.utils.importstring import import_item
+
+    from .preprocessors import RepairSubmission
+
+    steps = list(Autograde(config=cfg).sanitize_preprocessors)
+    steps = [p for p in steps if (import_item(p) if isinstance(p, str) else p)
+             is not RepairSubmission]
+    cfg.Autograde.sanitize_preprocessors = [REPAIR, *steps]
+
+
 # ---------------------------------------------------------------- running nbgrader
 
 

@@ -81,7 +81,8 @@ class Batch:
                 self.withdrawn[student] = (old, (entry or {}).get("graded_at"))
 
     def done(self, student: str, outcome: Outcome) -> None:
-        if self.unisolated and outcome.status not in (Status.INVALID, Status.INTERRUPTED):
+        if self.unisolated and outcome.status not in (Status.INVALID, Status.QUARANTINED,
+                                                      Status.INTERRUPTED):
             outcome.notes.append(self.unisolated)
         if outcome.status.scored:
             recorded = gradebook.recorded(self.db_url, self.unit, student)

@@ -3,8 +3,13 @@
 nbgrader copies a submission by following links, so a link to the solutions
 would be graded (and shown in the feedback) as the student's work, and a FIFO
 would block the copy forever: both are refused, as are a missing or misnamed
-notebook and one that is not valid JSON. (Repairing what can be repaired is a
-later step; see issue 11.)
+notebook and one that is not valid JSON (``precheck``: ``invalid``).
+
+Then each notebook is checked against the release (``review``): what was
+deleted, copied, moved, edited or stripped is repaired (``graded with
+repairs``, the repairs listed), and a submission whose answers cannot be
+attributed safely is quarantined, never scored (``mlpcourse.grading.repair``;
+nbgrader grades the same rebuilt notebook: ``preprocessors.RepairSubmission``).
 
 Also what a rerun needs to know about a submission: its ``content_hash``
 (unchanged submissions are not graded again) and its ``arrival_time`` (the
@@ -14,6 +19,7 @@ submission time, never read from a file the student wrote).
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -57,6 +63,35 @@ def precheck(folder: Path, expected: list[str]) -> str | None:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             return f"{name} is not a valid notebook ({type(exc).__name__}: {first[:160]})"
     return None
+
+
+@dataclass
+class Review:
+    """A gradable submission checked against the release."""
+
+    repairs: list[str] = field(default_factory=list)  # what grading will put back
+    quarantine: str | None = None  # why its answers cannot be attributed (then not graded)
+
+
+def review(folder: Path, expected: list[str], release_of) -> Review:
+    """Check each notebook of the submission in ``folder`` (already through
+    ``precheck``) against ``release_of(name)``, its released notebook.
+
+    Reads the notebooks as nbgrader does (``nbformat.read``), so the repairs
+    listed are the ones ``RepairSubmission`` makes when nbgrader grades it.
+    """
+    import nbformat
+
+    from .repair import repair
+
+    found = Review()
+    for name in expected:
+        result = repair(release_of(name), nbformat.read(Path(folder) / name, as_version=4), name)
+        if result.problem:
+            return Review(quarantine=result.problem)
+        prefix = f"{name}: " if len(expected) > 1 else ""
+        found.repairs += [prefix + line for line in result.repairs]
+    return found
 
 
 def content_hash(folder: Path) -> str:

@@ -188,11 +188,11 @@ def test_instructor_files_are_where_gitignore_expects(graded):
 
 def test_status_words_are_the_grades_csv_vocabulary():
     """The status column is read by teachers' spreadsheets: its words change only here."""
-    assert [str(s) for s in Status] == ["graded", "timed out", "out of memory", "crashed",
-                                        "invalid", "failed", "missing", "not graded yet",
-                                        "interrupted"]
-    assert [s.scored for s in Status] == [True, True, True, True, False, False, False, False,
-                                          False]
+    assert [str(s) for s in Status] == ["graded", "graded with repairs", "timed out",
+                                        "out of memory", "crashed", "invalid", "quarantined",
+                                        "failed", "missing", "not graded yet", "interrupted"]
+    assert [s.scored for s in Status] == [True, True, True, True, True, False, False, False,
+                                          False, False, False]
     assert Status("failed") is Status.FAILED and Status.FAILED == "failed"
     fields = {"student": "zoe", "unit": "01_neuron", "submitted": "submitted"}
     assert Status.MISSING.reason(**fields) == "no submitted/zoe/01_neuron/"
