@@ -20,7 +20,10 @@ statuses: ``mlpcourse.status``):
 5. per student, ``--jobs`` at a time, each in its own process
    (``mlpcourse.grading.parallel``): the submission is checked (the notebook is
    there and valid; no symbolic link or special file anywhere: ``invalid``
-   otherwise), then ``autograde`` (``mlpcourse.grading.execute.GradingExecute``:
+   otherwise) and compared with the release (``mlpcourse.grading.repair``:
+   what can be repaired is, and the status says ``graded with repairs``; answers
+   that cannot be attributed are ``quarantined``, never scored), then
+   ``autograde`` (``mlpcourse.grading.execute.GradingExecute``:
    every cell limited to ``--timeout`` seconds and the notebook to
    ``--notebook-timeout``, ``NBGRADER_EXECUTION=autograde`` in the kernel; the
    submission time is when its files arrived, never a ``timestamp.txt``), then
@@ -42,7 +45,7 @@ from .grading.batch import Batch
 from .grading.gradesfile import GRADE_COLUMNS, write_grades_csv  # noqa: F401 - the API
 from .grading.outcome import Outcome, events_in, judge
 from .grading.parallel import default_jobs, grade_all
-from .grading.submission import precheck
+from .grading.submission import precheck, review
 from .paths import add_course_option, command_course, unit_notebooks
 from .status import Status
 
@@ -158,14 +161,21 @@ def grade_one(cfg, unit: str, student: str, folders: dict, root: Path, expected:
     from nbgrader.converters import GenerateFeedback
 
     from . import nbgrader_setup as nbg
+    from .grading.feedback import feedback_config
     from .grading.gradebook import autograde_at
+    from .grading.repair import release_notebook
     from .sandbox import Sandbox
 
     outcome = Outcome(student)
     start = time.monotonic()
-    problem = precheck(root / folders["submitted"] / student / unit, expected)
+    folder = root / folders["submitted"] / student / unit
+    problem = precheck(folder, expected)
+    checked = None if problem else review(folder, expected,
+                                          lambda name: release_notebook(cfg, unit, name))
     if problem:
         outcome.end(Status.INVALID, problem=problem)
+    elif checked.quarantine:
+        outcome.end(Status.QUARANTINED, problem=checked.quarantine)
     else:
         result = nbg.run_converter(autograde_at(submitted_at), cfg, assignment_id=unit,
                                    student_id=student)
@@ -174,8 +184,15 @@ def grade_one(cfg, unit: str, student: str, folders: dict, root: Path, expected:
         else:
             events = events_in(root / folders["autograded"] / student / unit)
             judge(outcome, events, cfg.Execute.timeout, Sandbox(config=cfg))
-            feedback = nbg.run_converter(
-                GenerateFeedback, cfg, assignment_id=unit, student_id=student
+            if checked.repairs:  # graded as rebuilt by preprocessors.RepairSubmission
+                repairs = "; ".join(checked.repairs)
+                if outcome.status is Status.GRADED:
+                    outcome.end(Status.GRADED_WITH_REPAIRS, repairs=repairs)
+                else:
+                    outcome.notes.append(f"repaired before grading: {repairs}")
+            feedback = nbg.run_converter(  # the summary, hidden tests hidden, offline MathJax
+                GenerateFeedback, feedback_config(cfg, root / folders["feedback"]),
+                assignment_id=unit, student_id=student
             )
             missing = [
                 n
@@ -296,6 +313,7 @@ def prepare(root, unit: str, timeout: int | None, notebook_timeout: int | None,
                              f"{notebook_timeout}")
         cfg.Sandbox.notebook_timeout = notebook_timeout
     isolation, limits = _configure_sandbox(cfg, root, folders, unit, sandbox)
+    nbg.ensure_repair(cfg)  # nbgrader grades the submission rebuilt from the release
     cfg.CourseDirectory.db_url = db_url_waiting(CourseDirectory(config=cfg).db_url)
     expected = [p.name for p in unit_notebooks(root / folders["source"] / unit)]
     return {"cfg": cfg, "unit": unit, "folders": folders, "root": root, "expected": expected,

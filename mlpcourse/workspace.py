@@ -7,6 +7,7 @@ never in the tracked ``exercises/`` and ``lectures/``, so that neither
     exercises/01_neuron/01_neuron.ipynb -> work/01_neuron/01_neuron.ipynb  (nbgrader's layout)
     lectures/01_neuron.ipynb            -> work/lectures/01_neuron.ipynb   (to run and annotate)
     STUDENTS.md                         -> work/README.md                  (the page JupyterLab opens on)
+    mlpcourse/static/mathjax/           -> work/_static/mathjax/           (returned feedback's math, offline)
                                            work/.mlpcourse-manifest.json   what was copied (SHA-256)
 
 ``sync`` runs before every start and never loses or silently changes a student's file:
@@ -84,6 +85,13 @@ def _files_under(folder: Path) -> list[Path]:
                               for part in p.relative_to(folder).parts))
 
 
+def support_files() -> dict[str, Path]:
+    """Files every work folder gets from the tools themselves: the vendored MathJax, which
+    feedback returned through nbgrader's exchange loads (``mlpcourse.grading.feedback``)."""
+    folder = Path(__file__).resolve().parent / "static" / "mathjax"
+    return {f"_static/mathjax/{p.name}": p for p in _files_under(folder)}
+
+
 def sources(root: str | os.PathLike) -> dict[str, Path]:
     """What a student gets: work-folder path -> course file.
 
@@ -95,6 +103,7 @@ def sources(root: str | os.PathLike) -> dict[str, Path]:
     found: dict[str, Path] = {}
     if (root / STUDENT_README).is_file():
         found["README.md"] = root / STUDENT_README
+    found.update(support_files())
     for unit in units(root, EXERCISES):
         folder = root / EXERCISES / unit
         found.update({f"{unit}/{p.relative_to(folder).as_posix()}": p

@@ -69,7 +69,9 @@ def test_first_start_copies_exercises_and_lectures_and_records_them(course, tmp_
               "lectures/01_a.ipynb": course / "lectures/01_a.ipynb",
               "lectures/rise.css": course / "lectures/rise.css",
               "lectures/figures/plot.png": course / "lectures/figures/plot.png",
-              "README.md": course / "STUDENTS.md"}
+              "README.md": course / "STUDENTS.md", **workspace.support_files()}
+    assert set(workspace.support_files()) == {"_static/mathjax/tex-svg-full.js",
+                                              "_static/mathjax/LICENSE"}
     assert _kinds(changes) == {rel: "copied" for rel in wanted}
     students_files = {p.relative_to(work).as_posix() for p in work.rglob("*")
                       if p.is_file() and p.name != workspace.MANIFEST}
@@ -81,6 +83,18 @@ def test_first_start_copies_exercises_and_lectures_and_records_them(course, tmp_
     assert workspace.sync(course, work, today=DAY) == []  # a second start changes nothing
     lines = "\n".join(workspace.describe(changes))
     assert "new in your work folder" in lines and EXERCISE in lines
+
+
+def test_returned_feedback_finds_mathjax_in_the_work_folder(course, tmp_path):
+    # nbgrader's fetch_feedback puts a page at <work>/<unit>/feedback/<timestamp>/<name>.html;
+    # its MathJax script falls back to a path that must reach the work folder's copy
+    from mlpcourse.grading import feedback
+
+    work = tmp_path / "work"
+    workspace.sync(course, work, today=DAY)
+    page_folder = work / "01_a" / "feedback" / "2026-12-07-10-00-00"
+    assert (page_folder / feedback.MATHJAX_FALLBACK_URL).resolve().is_file()
+    assert not (page_folder / feedback.MATHJAX_URL).resolve().is_file()   # why the fallback exists
 
 
 def test_course_update_replaces_a_copy_the_student_did_not_change(course, tmp_path):
@@ -302,7 +316,7 @@ def test_student_lab_starts_in_the_work_folder_without_instructor_tools_or_news(
         assert f"your work folder is {course / 'work'}" in said and "01_a/01_a.ipynb" in said
         status, listing = get("/api/contents/")
         assert status == 200
-        assert {item["name"] for item in json.loads(listing)["content"]} == {"01_a", "lectures"}
+        assert {item["name"] for item in json.loads(listing)["content"]} == {"01_a", "lectures", "_static"}
         assert (course / "work" / "lectures" / "00_fixture.ipynb").is_file()
 
         status, page = get("/lab")
