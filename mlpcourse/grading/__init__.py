@@ -12,6 +12,10 @@
   in (checked before nbgrader reads it: no links, no special files);
 - ``mlpcourse.grading.outcome``: how grading one student ended (``Outcome``)
   and ``judge``, which turns the executor's events into a status and notes;
+- ``mlpcourse.grading.referee``: graded cells judged on the host: the cell's
+  tests (hidden ones included) run in the grader, and the student's functions
+  run in the kernel, called through ``mlpcourse.grading.wire`` (plain data
+  only), so nothing the submission does inside its kernel decides a verdict;
 - ``mlpcourse.grading.host_checks``: grade cells scored on the host from what
   the cell recorded (unit 06's test-set accuracy), never inside the sandbox;
 - ``mlpcourse.grading.batch``: one run over a class: who is kept, the rows;

@@ -48,7 +48,8 @@ from nbgrader.preprocessors import Execute
 from traitlets import default
 
 from ..sandbox import Sandbox, SandboxedKernelManager
-from . import host_checks
+from . import host_checks, wire
+from .referee import NotJudgeable, Referee
 
 METADATA_KEY = "mlpcourse"
 ERROR_TEXT = 2000  # characters kept of an error's value and of each traceback line
@@ -121,6 +122,7 @@ class GradingExecute(Execute):
         self.hits: set[str] = set()  # caps the kernels' cgroups reported
         self.iopub_wait = self.iopub_timeout
         self.checks = self._host_checks(resources or {})
+        self.referee = None       # made at the first graded cell (see _referee_cell)
         self.seconds: dict[int, float] = {}  # wall time of each cell, measured here
         with self.setup_kernel():
             isolation = "bubblewrap" if self.km.isolate else "unisolated"
@@ -141,16 +143,99 @@ class GradingExecute(Execute):
         self.nb.metadata[METADATA_KEY] = {"isolation": isolation, "events": self.events}
         return self.nb, self.resources
 
-    def _host_checks(self, resources: dict) -> dict:
-        """The host checks of this notebook, read from the instructor's source notebook."""
+    def _source_path(self, resources: dict) -> Path | None:
+        """The instructor's source notebook of the notebook being graded (None if unknown)."""
         info = resources.get("nbgrader", {})
         if not info.get("assignment") or not info.get("notebook"):
-            return {}
+            return None
         from nbgrader.coursedir import CourseDirectory
 
         coursedir = CourseDirectory(config=self.config)
         folder = coursedir.format_path(coursedir.source_directory, ".", info["assignment"])
-        return host_checks.checks_of_source(Path(folder) / f"{info['notebook']}.ipynb")
+        return Path(folder) / f"{info['notebook']}.ipynb"
+
+    def _host_checks(self, resources: dict) -> dict:
+        """The host checks of this notebook, read from the instructor's source notebook."""
+        path = self._source_path(resources)
+        return host_checks.checks_of_source(path) if path is not None else {}
+
+    # ---------------------------------------------------------------- the referee
+
+    def _referee_cell(self, cell, index: int) -> None:
+        """Replace a graded cell's outputs by its run on the host (``referee``), if it has one."""
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        if (cell.cell_type != "code" or not meta.get("grade") or meta.get("solution")
+                or grade_id in self.checks):
+            return
+        if self.referee is None:
+            self.referee = self._make_referee()
+        if not self.referee or not self.referee.judges(grade_id):
+            self._event("sandbox_verdict", label(cell, index), "left to the kernel by the "
+                        "instructor's notebook")
+            return
+        try:
+            outputs = self.referee.judge(grade_id)
+        except NotJudgeable as exc:
+            self._event("sandbox_verdict", label(cell, index), str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - the grader's own failure: say so, keep going
+            self.log.error("the referee failed on %s: %s", grade_id, exc)
+            self._event("sandbox_verdict", label(cell, index), f"the referee failed: {exc}")
+            return
+        cell.outputs = outputs
+        self._event("refereed", label(cell, index), "judged by the grader, outside the sandbox")
+
+    def _make_referee(self):
+        import nbformat
+
+        path = self._source_path(self.resources or {})
+        if path is None or not path.is_file():
+            return False
+        try:
+            source = nbformat.read(path, as_version=4)
+        except Exception as exc:  # noqa: BLE001
+            self.log.error("cannot read the source notebook %s: %s", path, exc)
+            return False
+        return Referee(source, self._send, self._left)
+
+    async def _async_send(self, code: str, wait: float, on_input=None) -> list[str]:
+        """Run ``code`` in the kernel; the ``wire.MIME`` payloads it displayed. An ``input()``
+        it asks for is answered with ``on_input(prompt)`` (nothing, without one)."""
+        msg_id = self.kc.execute(code, silent=False, store_history=False, allow_stdin=True)
+        deadline = monotonic() + wait
+        answers: list[str] = []
+        while True:
+            left = deadline - monotonic()
+            if left <= 0:
+                await ensure_async(self.km.interrupt_kernel())
+                raise TimeoutError(f"the student's function did not return within {wait:.0f} s")
+            try:
+                request = await ensure_async(self.kc.stdin_channel.get_msg(timeout=0.005))
+            except Empty:
+                pass
+            else:
+                if request["msg_type"] == "input_request":
+                    prompt = str(request["content"].get("prompt", ""))
+                    self.kc.input(on_input(prompt) if on_input else "")
+                continue
+            try:
+                msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=min(left, 0.05)))
+            except Empty:
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "display_data":
+                data = msg["content"].get("data", {})
+                if isinstance(data.get(wire.MIME), str):
+                    answers.append(data[wire.MIME])
+            elif (msg["msg_type"] == "status"
+                  and msg["content"].get("execution_state") == "idle"):
+                break
+        await self._async_reply(msg_id, 5)
+        return answers
+
+    _send = run_sync(_async_send)
 
     def _score_on_host(self) -> None:
         truth = {}
@@ -196,6 +281,7 @@ class GradingExecute(Execute):
             if ran:
                 if not self.timed_out:  # a replay must not run a stopped loop again
                     done.append(index)
+                    self._referee_cell(cell, index)
                 continue
             restarted = self._restart_and_replay(done)
             if self.died:

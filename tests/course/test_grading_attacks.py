@@ -57,6 +57,15 @@ SQUARE = "def square(x):\n    return np.asarray(x, dtype=float) ** 2\n"
 MEAN = ("def mean_of(x):\n    values = np.asarray(x, dtype=float)\n"
         "    return values.sum() / values.size\n")
 EVIL_MODULE = "print('SHADOWED')\nimport os\nos._exit(3)\n"
+WRONG_SQUARE = "def square(x):\n    return 3 * np.asarray(x, dtype=float)\n"
+# cheats that pass every check run inside the kernel: only the grader's own verdict stops them
+PATCHED_CHECKS = WRONG_SQUARE + (
+    "import numpy\nfrom mlpkit import check\n"
+    "for _name in ('close', 'shape', 'true', 'unchanged', 'raises', 'done'):\n"
+    "    setattr(check, _name, lambda *args, **kwargs: None)\n"
+    "numpy.allclose = lambda *args, **kwargs: True\n")
+EMPTIED_CELLS = WRONG_SQUARE + (
+    "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])\n")
 
 
 def _probe_reads(paths: list[str]) -> str:
@@ -120,6 +129,8 @@ def _attacks(course: Path, home: Path, port: int) -> dict[str, dict]:
             "from IPython.display import display\n"
             "display({'text/plain': 'y' * 100_000_000}, raw=True)")},
         "quitter": {"square": SQUARE + "exit()", "mean_of": MEAN + "quit()"},
+        "patcher": {"square": PATCHED_CHECKS},
+        "transformer": {"square": EMPTIED_CELLS},
     }
 
 
@@ -334,6 +345,23 @@ def test_exit_does_not_stop_grading(attacked):
     assert (row["status"], row["score"]) == (Status.GRADED, "3")
     html = (course / "feedback" / "quitter" / UNIT / f"{UNIT}.html").read_text(encoding="utf-8")
     assert "do not stop a notebook under the autograder" in html
+
+
+def test_cheating_inside_the_kernel_earns_nothing(attacked):
+    # The checks patched to pass everything, or every later cell (tests included) replaced by
+    # `pass`: inside the kernel all tests pass; the grader's verdicts, decided on the host
+    # with the kernel only running the student's functions, do not.
+    course = attacked["course"]
+    grades = _grades(course)
+    assert grades["patcher"]["score"] == "1", grades["patcher"]   # mean_of is right: 1 point
+    assert grades["transformer"]["score"] == "0", grades["transformer"]  # mean_of never defined
+    for student in ("alice", "patcher", "transformer"):
+        nb = nbformat.read(course / "autograded" / student / UNIT / f"{UNIT}.ipynb", as_version=4)
+        refereed = {e["cell"] for e in nb.metadata["mlpcourse"]["events"]
+                    if e["kind"] == "refereed"}
+        assert refereed == {"test_square", "test_mean_of"}, (student, refereed)
+    out = _autograded(course, "patcher")
+    assert "square(3.0)" in out and "x was doubled" not in out   # the host's message
 
 
 def test_require_refuses_and_auto_says_loudly_where_there_is_no_sandbox(tmp_path, monkeypatch):
