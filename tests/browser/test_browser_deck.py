@@ -150,22 +150,7 @@ LECTURE = "lectures/03_gradient_descent.ipynb"
 WIDGET_CALL = "widgets.quadratic_1d()"
 
 
-def _explicit_dash_cells(path):
-    """Cells whose metadata says slide_type "-" (same as none for nbconvert and RISE)."""
-    if not path.is_file():
-        return []
-    nb = nbformat.read(path, as_version=4)
-    return [i for i, c in enumerate(nb.cells)
-            if c.metadata.get("slideshow", {}).get("slide_type") == "-"]
-
-
 @pytest.mark.skipif(not (REPO / LECTURE).is_file(), reason=f"{LECTURE} is not in the repository")
-@pytest.mark.xfail(
-    bool(_explicit_dash_cells(REPO / LECTURE)), strict=True, raises=AssertionError,
-    reason=("jupyterlab-slideshow 0.3.4 drops every cell whose metadata says slide_type \"-\" "
-            "(its presenter handles a missing slide_type, not the string \"-\"), and lecture 03 "
-            "marks its widget cells so. Fix in the lecture: delete those \"-\" entries (nbconvert "
-            "and RISE treat a missing slide_type as \"-\"); this mark is then lifted by itself."))
 def test_deck_shows_the_widget_of_lecture_03(page, lab):
     page.set_viewport_size(SCREEN)
     nb = open_notebook(page, lab, LECTURE, workspace="deck-lecture")
