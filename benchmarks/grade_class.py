@@ -9,12 +9,12 @@ pipeline_support.make_course``: nbgrader_config.py and solutions/01_neuron,
 released as students get it), one submission per student, by kind in turn:
 
     correct      the instructor's solution                      10 / 10, graded
-    no_relu      relu left as the released stub                  9 / 10, graded
+    no_relu      leaky_relu left as the released stub            9 / 10, graded
     no_classify  classify left as the released stub              8 / 10, graded
     raises       neuron_output raises RuntimeError               8 / 10, graded
     untouched    the released notebook as it is                  0 / 10, graded
     not_json     a notebook that is not JSON                     no score, invalid
-    slow         relu loops forever (``--slow K`` students)      9 / 10, timed out
+    slow         leaky_relu loops forever (``--slow K`` students) 9 / 10, timed out
 
 The expected scores are computed from the unit's answer fixtures
 (``tests/units/answers/unit01.py``: the cells that call each function and their
@@ -51,17 +51,17 @@ from pipeline_support import (
 UNIT = unit01.UNIT
 HELP = "grade a synthetic class of unit 01 with --jobs J: exact rows, seconds per student"
 RAISES = 'def neuron_output(x, w, b, phi):\n    raise RuntimeError("not done yet")'
-FOREVER = "def relu(z):\n    while True:\n        pass"
+FOREVER = "def leaky_relu(z, alpha=0.01):\n    while True:\n        pass"
 # kind: (answers given to make_submission, the functions left wrong, the status)
 KINDS = {
     "correct": ({}, (), "graded"),
-    "no_relu": ({"relu": None}, ("relu",), "graded"),
+    "no_relu": ({"leaky_relu": None}, ("leaky_relu",), "graded"),
     "no_classify": ({"classify": None}, ("classify",), "graded"),
     "raises": ({"neuron_output": RAISES}, ("neuron_output",), "graded"),
     "untouched": ({"*": None}, tuple(unit01.CELLS_USING), "graded"),
     "not_json": (None, None, "invalid"),
 }
-SLOW = ({"relu": FOREVER}, ("relu",), "timed out")
+SLOW = ({"leaky_relu": FOREVER}, ("leaky_relu",), "timed out")
 ROTATION = ["correct", "no_relu", "correct", "no_classify", "raises", "correct", "untouched",
             "correct", "not_json", "no_relu"]
 
@@ -106,7 +106,8 @@ def main(argv=None) -> int:
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=None,
                         help="students at a time (default: mlpcourse grade's, the cores)")
-    parser.add_argument("--slow", type=int, default=2, help="students whose relu never ends")
+    parser.add_argument("--slow", type=int, default=2,
+                        help="students whose leaky_relu never ends")
     parser.add_argument("--timeout", type=int, default=5, help="seconds per cell")
     parser.add_argument("--notebook-timeout", type=int, default=30, help="seconds per notebook")
     parser.add_argument("--keep", action="store_true", help="keep the class folder")

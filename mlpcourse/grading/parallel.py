@@ -10,7 +10,10 @@ run state are written by it alone, one student at a time.
 Ctrl-C or SIGTERM to the parent: the students being graded are reported as
 ``interrupted``, the workers are stopped (their kernels go with them: the
 sandbox dies with its parent), and ``KeyboardInterrupt`` is raised again. The
-workers ignore Ctrl-C from the terminal: the parent decides.
+workers ignore Ctrl-C from the terminal: the parent decides. A parent killed
+outright (SIGKILL, an out-of-memory kill) cannot stop them, so on Linux each
+worker asks the kernel for a SIGTERM when its parent dies
+(``PR_SET_PDEATHSIG``): nothing of the run is left running.
 """
 
 from __future__ import annotations
@@ -57,10 +60,27 @@ def _stop_worker(signum, frame):
     os._exit(128 + signum)
 
 
+def _die_with_parent() -> None:
+    """Linux: have this process sent SIGTERM when its parent dies, however it dies."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM))          # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    parent = multiprocessing.parent_process()
+    if parent is not None and not parent.is_alive():   # it died before the request took effect
+        os._exit(128 + signal.SIGTERM)
+
+
 def init_worker(settings: dict) -> None:
     """In each worker: the course's grading configuration (``mlpcourse.grade.prepare``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
+    _die_with_parent()
     sys.stdout = _Discard()  # the parent reports (notes are said once, there)
     from ..grade import prepare
     from ..kernels import kernel_env

@@ -361,7 +361,7 @@ def test_cheating_inside_the_kernel_earns_nothing(attacked):
                     if e["kind"] == "refereed"}
         assert refereed == {"test_square", "test_mean_of"}, (student, refereed)
     out = _autograded(course, "patcher")
-    assert "square(3.0)" in out and "x was doubled" not in out   # the host's message
+    assert "square([1, -2]) is not right yet" in out   # the message of the host's run
 
 
 def test_require_refuses_and_auto_says_loudly_where_there_is_no_sandbox(tmp_path, monkeypatch):

@@ -201,7 +201,9 @@ def _stop_while_grading(course, signum, after: str, *options) -> tuple[int, str,
     finally:
         if proc.poll() is None:
             proc.kill()
-    time.sleep(1)
+    deadline = time.monotonic() + 30         # a worker unwinding its kernel may take a moment
+    while [p for p in started if _alive(p)] and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert not [p for p in started if _alive(p)], "a process of the stopped run is still alive"
     return proc.returncode, "".join(seen) + out, seconds
 
@@ -242,6 +244,20 @@ def test_a_stopped_run_leaves_a_row_for_everyone_and_a_rerun_resumes(tmp_path_fa
     grades = read_grades(course, UNIT)
     assert [(grades[s]["score"], grades[s]["status"]) for s in ("alice", "erin", "frank")] == [
         ("3", Status.GRADED), ("2", Status.TIMED_OUT), ("3", Status.GRADED)]
+
+
+def test_a_grader_killed_outright_leaves_nothing_running(tmp_path_factory):
+    """SIGKILL to the grader (no chance to stop its workers): the workers, their sandboxes and
+    kernels go too, and the grades file still has a row for everyone."""
+    course = _course(tmp_path_factory, "killed")
+    make_submission(course, UNIT, "alice", {})
+    make_submission(course, UNIT, "erin", {"mean_of": FOREVER})
+    code, said, seconds = _stop_while_grading(course, signal.SIGKILL, "[1/2] alice")
+    assert code == -signal.SIGKILL, said
+    grades = read_grades(course, UNIT)
+    assert sorted(grades) == ["alice", "erin"]
+    assert (grades["alice"]["score"], grades["alice"]["status"]) == ("3", Status.GRADED)
+    assert grades["erin"]["status"] == Status.NOT_GRADED
 
 
 def test_the_arrival_time_ignores_what_the_files_say(tmp_path):
