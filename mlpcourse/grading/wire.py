@@ -20,6 +20,7 @@ needs nothing but NumPy.
 from __future__ import annotations
 
 import base64
+import collections.abc
 import functools
 import io
 import json
@@ -63,6 +64,10 @@ def encode(value, depth: int = 0, callbacks: list | None = None):
     if callbacks is not None and isinstance(value, CALLBACK_TYPES):
         callbacks.append(value)
         return {"callback": len(callbacks) - 1}
+    if callbacks is not None and isinstance(value, collections.abc.Iterator) \
+            and not isinstance(value, np.ndarray):
+        callbacks.append(value)          # a stream (a generator, zip(...)): read item by item
+        return {"iterator": len(callbacks) - 1}
     if callbacks is not None:
         return _encode(value, depth, functools.partial(encode, callbacks=callbacks))
     return _encode(value, depth, encode)
@@ -136,6 +141,10 @@ def decode(data, depth: int = 0, call_back=None):
         if call_back is None:
             return Opaque("function")
         return call_back(int(data["callback"]))
+    if "iterator" in data:
+        if call_back is None:
+            return Opaque("iterator")
+        return _RemoteIterator(int(data["iterator"]))
     if "opaque" in data:
         return Opaque(str(data["opaque"])[:80])
     raise ValueError(f"not plain data: keys {sorted(data)[:5]}")
@@ -229,6 +238,25 @@ def _callback(index: int):
     return call
 
 
+class _RemoteIterator:
+    """The kernel's stand-in for an iterator of the test's: each item is asked for in turn."""
+
+    def __init__(self, index: int):
+        self.index = index
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        reply = json.loads(input(CALLBACK_PROMPT + json.dumps({"k": self.index, "next": True})))
+        if reply.get("stop"):
+            raise StopIteration
+        if "raise" in reply:
+            raise RuntimeError(f"the test's iterator raised {reply['raise'][0]}: "
+                               f"{reply['raise'][1]}")
+        return decode(reply.get("ok"))
+
+
 def answer_callback(prompt: str, callbacks: list) -> str:
     """The grader's side: run the callback the kernel asked for; the reply ``input()`` gets."""
     if not prompt.startswith(CALLBACK_PROMPT):
@@ -236,6 +264,11 @@ def answer_callback(prompt: str, callbacks: list) -> str:
     try:
         request = json.loads(prompt[len(CALLBACK_PROMPT):])
         function = callbacks[int(request["k"])]
+        if request.get("next"):
+            try:
+                return json.dumps({"ok": encode(next(function))}, allow_nan=True)
+            except StopIteration:
+                return json.dumps({"stop": True})
         args, kwargs = decode(request["args"]), decode(request["kwargs"])
         if has_opaque(args) or has_opaque(kwargs):
             raise TypeError("the student's function passed it a value that cannot cross")

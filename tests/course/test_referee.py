@@ -209,6 +209,14 @@ def test_a_function_the_test_passes_in_runs_in_the_grader():
     assert _failure(outputs) is None, _failure(outputs)
 
 
+def test_a_stream_the_test_passes_in_is_read_item_by_item():
+    test = ("def chunks():\n    for i in range(3):\n        yield np.full(2, float(i))\n"
+            "check.close(f(chunks()), 6.0, name='f(a generator)')\n"
+            "check.close(f(zip([1.0], [2.0])), 3.0, name='f(zip)')\n")
+    outputs, _ = _judge("def f(stream):\n    return float(sum(np.sum(c) for c in stream))\n", test)
+    assert _failure(outputs) is None, _failure(outputs)
+
+
 def test_a_missing_answer_is_a_name_error():
     outputs, _ = _judge("", SQUARE_TEST)
     assert _failure(outputs) == "name 'f' is not defined"
