@@ -191,7 +191,10 @@ def grade_one(cfg, unit: str, student: str, folders: dict, root: Path, expected:
                 else:
                     outcome.notes.append(f"repaired before grading: {repairs}")
             feedback = nbg.run_converter(  # the summary, hidden tests hidden, offline MathJax
-                GenerateFeedback, feedback_config(cfg, root / folders["feedback"]),
+                GenerateFeedback, feedback_config(
+                    cfg, root / folders["feedback"],
+                    f"Status: {outcome.status}. "
+                    f"{outcome.status.for_student(student=student, **outcome.details)}"),
                 assignment_id=unit, student_id=student
             )
             missing = [

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
-from traitlets import default
+from traitlets import Unicode, default
 
 HERE = Path(__file__).resolve().parent.parent
 TEMPLATES = HERE / "templates"
@@ -410,6 +410,9 @@ def _is_test(cell) -> bool:
 class StudentFeedback(Preprocessor):
     """Summary of every graded test cell, hidden tests kept hidden (see the module)."""
 
+    status = Unicode("", help="how grading ended, in the student's words (mlpcourse.status): "
+                              "shown under the score").tag(config=True)
+
     @default("enabled")
     def _on(self):
         return True  # nbconvert's preprocessors are off unless told; nbgrader's are on
@@ -428,6 +431,7 @@ class StudentFeedback(Preprocessor):
                         _clean_traceback(out)
         info = resources.setdefault("mlpcourse", {})
         info["summary"] = rows
+        info["status"] = self.status
         info["mathjax_url"] = MATHJAX_URL
         info["mathjax_fallback_url"] = MATHJAX_FALLBACK_URL
         return nb, resources
@@ -457,9 +461,10 @@ def _nbgrader_templates() -> str:
     return str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates")
 
 
-def feedback_config(cfg, feedback_dir: Path):
-    """A copy of ``cfg`` for ``GenerateFeedback``: the summary, the offline template, and
-    MathJax installed in ``feedback_dir/_static`` (once)."""
+def feedback_config(cfg, feedback_dir: Path, status: str = ""):
+    """A copy of ``cfg`` for ``GenerateFeedback``: the summary, the offline template,
+    MathJax installed in ``feedback_dir/_static`` (once), and ``status`` (how grading
+    ended, in the student's words) under the score."""
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import GetGrades
 
@@ -472,6 +477,7 @@ def feedback_config(cfg, feedback_dir: Path):
     fcfg.HTMLExporter.template_file = TEMPLATE_FILE
     fcfg.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), _nbgrader_templates()]
     fcfg.HTMLExporter.mathjax_url = MATHJAX_URL
+    fcfg.StudentFeedback.status = status
     return fcfg
 
 

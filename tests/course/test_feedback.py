@@ -113,6 +113,7 @@ def test_a_correct_submission_shows_every_check_passed(graded):
         assert points in row and "failed" not in row and "not run" not in row
     assert "square(-1.75) (hidden): passed" in _row(text, "test_square")
     assert "Score: 3.0 / 3.0" in text
+    assert '<p class="mlp-status">Status: graded. Your notebook was graded.</p>' in text
 
 
 @pytest.mark.parametrize("student", ["ada", "hal", "ray"])
