@@ -18,11 +18,11 @@ from browser_support import (STDERR_MIME, STDOUT_MIME, cell_index, cell_source, 
 pytestmark = pytest.mark.browser
 
 SOLUTION_ID = "neuron_output"                     # nbgrader grade_id of the answer cell
-TEST_ID = "test_neuron_output_example"            # ... and of the visible test right below it
+TEST_ID = "test_neuron_output"                    # ... and of the visible test right below it
 STUB = "raise NotImplementedError()"
 RIGHT = "z = x @ w + b                  # (B, D) @ (D,) -> (B,)\n    return phi(z)"
 WRONG = "return phi(x @ w)              # forgot the bias"
-PASS_LINE = "✓ neuron_output on the worked example: all visible tests passed"
+PASS_LINE = "✓ neuron_output: all visible tests passed"
 TEACHING = "the bias b was left out"               # the hint for exactly this mistake
 
 

@@ -50,7 +50,7 @@ NOTEBOOK = f"{UNIT}/{UNIT}.ipynb"                  # where a fetch puts it, in t
 WRONG_ID = "neuron_output"
 WRONG = ("def neuron_output(x, w, b, phi):\n"
          "    return phi(x @ w)              # forgot the bias\n")
-WRONG_POINTS = 8.0          # both neuron_output tests fail (1 point each); the rest pass
+WRONG_POINTS = 9.0          # the neuron_output test fails (1 point); the rest pass
 FETCHED = SCREENSHOTS / "1-fetched.png"            # the fetched notebook, as released
 SOLVED = SCREENSHOTS / "2-submitted-work.png"      # the answers typed in, the tests green
 SUBMITTED = SCREENSHOTS / "3-submitted.png"        # the Assignments panel after Submit
@@ -160,7 +160,7 @@ def _solve_in_browser(page, classroom: Classroom, user: User, course: Path) -> N
     run_all_and_wait(page, NOTEBOOK, timeout_ms=300_000)
     page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
     page.wait_for_function("p => !window.__mlp.panel(p).context.model.dirty", arg=NOTEBOOK)
-    test = cells.nth(cell_index(page, NOTEBOOK, grade_id="test_neuron_output_example"))
+    test = cells.nth(cell_index(page, NOTEBOOK, grade_id="test_neuron_output"))
     passed = test.locator(".jp-OutputArea-output", has_text="✓").first
     passed.evaluate("e => e.scrollIntoView({block: 'end'})")     # the answer above, ✓ below
     passed.wait_for(state="visible")
