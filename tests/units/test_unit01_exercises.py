@@ -48,7 +48,7 @@ def _strict_table(w, b, inputs=CORNERS):
 def test_lecture_worked_example_and_next_unit():
     _, markdown, code, printed = read_lecture(UNIT)
     assert "02_linear_regression.ipynb" in markdown[-1]
-    assert all(c.outputs or c.metadata["slideshow"]["slide_type"] == "skip" for c in code), \
+    assert all(c.outputs or c.metadata.get("slideshow", {}).get("slide_type") == "skip" for c in code), \
         "every shown code cell of the lecture has its output stored"
     assert "z = 5.5" in printed
     exercises = next(t for t in markdown if t.startswith("## Exercises and next steps"))
