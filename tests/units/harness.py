@@ -14,11 +14,11 @@ is replaced by the given source. Nothing here starts a kernel, so it is fast.
 
 Also the helpers every unit's exercise tests share (``tests/units/test_exercises.py``
 and ``tests/units/test_unitNN_exercises.py``): where a unit's notebooks live, the
-answer fixtures in ``tests/units/answers/unitNN.py`` (:func:`answer_modules`), the
-:class:`WrongAnswer` record and :func:`function_source` and :func:`varied` that
-write them, :func:`read_lecture` (a lecture's text and checked output), and
-:func:`run_quietly`, :func:`student_stubs`, :func:`solution_functions`,
-:func:`score`.
+answer fixtures in ``tests/units/answers/unitNN.toml`` (:func:`answer_modules`), the
+:class:`WrongAnswer` record, :func:`function_source` (a cell's source, for answers a
+test writes itself), :func:`read_lecture` (a lecture's text and checked output), and
+:func:`run_quietly`, :func:`run_leaving_unanswered`, :func:`student_stubs`,
+:func:`solution_functions`, :func:`score`.
 """
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ import contextlib
 import importlib
 import io
 import os
-import pkgutil
 import re
 import sys
 import traceback
@@ -41,7 +40,7 @@ import nbformat
 REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"
 LECTURES = REPO / "lectures"
-ANSWERS = Path(__file__).resolve().parent / "answers"   # one fixture module per unit
+ANSWERS = Path(__file__).resolve().parent / "answers"   # one fixture file per unit
 
 
 @dataclass
@@ -135,33 +134,6 @@ def function_source(signature: str, *body: str) -> str:
     return f"def {signature}:\n" + "".join(f"    {line}\n" for line in body)
 
 
-def varied(signature: str, lines):
-    """``(*replacements) -> source``: a correct answer's body varied into a wrong one.
-
-    ``lines`` is the body of a correct ``def <signature>:``; each replacement
-    ``(old, new)`` swaps every line equal to ``old`` (which must be one of the
-    lines: a typo in a fixture is an error, not a silent no-op) for ``new``: a
-    line, a list of lines, or None to drop it. Returns the cell's source, as
-    :func:`function_source` writes it.
-    """
-    lines = list(lines)
-
-    def source(*replacements):
-        body = lines
-        for old, new in replacements:
-            if old not in body:
-                raise ValueError(f"{old!r} is not a line of the body of {signature}")
-            body = [new if line == old else line for line in body]
-        flat = []
-        for line in body:
-            if isinstance(line, (list, tuple)):
-                flat.extend(line)
-            elif line is not None:
-                flat.append(line)
-        return function_source(signature, *flat)
-    return source
-
-
 def solution_path(unit: str) -> Path:
     """``solutions/<unit>/<unit>.ipynb``, e.g. for unit ``"01_neuron"``."""
     return SOLUTIONS / unit / f"{unit}.ipynb"
@@ -202,21 +174,21 @@ def solution_units() -> list[str]:
 
 
 def answer_modules() -> dict:
-    """``{UNIT: module}`` for every fixture module ``tests/units/answers/unitNN.py``, sorted by unit.
+    """``{UNIT: module}`` for every fixture file ``tests/units/answers/unitNN.toml``, by unit.
 
-    Each module defines ``UNIT`` (e.g. ``"01_neuron"``), ``CELLS_USING``,
-    ``POINTS``, ``ALTERNATIVES`` and ``WRONG_ANSWERS`` (see ``tests/units/answers/__init__.py``).
+    Each module ``answers.unitNN`` reads its file and defines ``UNIT`` (e.g.
+    ``"01_neuron"``), ``CELLS_USING``, ``POINTS``, ``PROPERTY_CELLS``, ``ALTERNATIVES``
+    and ``WRONG_ANSWERS`` (see ``tests/units/answers/__init__.py``).
     """
     if str(ANSWERS.parent) not in sys.path:
         sys.path.insert(0, str(ANSWERS.parent))   # the fixtures import harness, beside them
     modules = {}
-    for info in sorted(pkgutil.iter_modules([str(ANSWERS)]), key=lambda m: m.name):
-        if re.fullmatch(r"unit\d\d", info.name):
-            module = importlib.import_module(f"answers.{info.name}")
-            if module.UNIT in modules:
-                raise ValueError(f"UNIT = {module.UNIT!r} in both {modules[module.UNIT].__name__}"
-                                 f" and {module.__name__}")
-            modules[module.UNIT] = module
+    for path in sorted(ANSWERS.glob("unit[0-9][0-9].toml")):
+        module = importlib.import_module(f"answers.{path.stem}")
+        if module.UNIT in modules:
+            raise ValueError(f"UNIT = {module.UNIT!r} in both {modules[module.UNIT].__name__}"
+                             f" and {module.__name__}")
+        modules[module.UNIT] = module
     return dict(sorted(modules.items()))
 
 
@@ -253,6 +225,22 @@ def run_quietly(path, overrides: dict[str, str] | None = None):
         warnings.simplefilter("always")
         results = run_exercise(path, overrides)
     return results, caught
+
+
+def run_leaving_unanswered(unit: str, *answer_cells: str) -> dict[str, CellResult]:
+    """The solution of ``unit`` run with the answer cells ``answer_cells`` (grade_ids) left
+    as released (:func:`student_stubs`) and every other one solved: for partial credit."""
+    path = solution_path(unit)
+    stubs = student_stubs(path)
+    unknown = set(answer_cells) - set(stubs)
+    assert not unknown, f"no answer cells {sorted(unknown)} in {path.name}: {sorted(stubs)}"
+    results, _ = run_quietly(path, {grade_id: stubs[grade_id] for grade_id in answer_cells})
+    return results
+
+
+def passed_cells(results: dict[str, CellResult]) -> set[str]:
+    """The graded cells that passed."""
+    return {k for k, r in results.items() if r.passed}
 
 
 def failed_cells(results: dict[str, CellResult]) -> set[str]:

@@ -2,7 +2,7 @@
 
 The generic tests (full marks, other correct answers, wrong answers, the
 student's version, the skeletons) run on every unit in ``tests/units/test_exercises.py``,
-with this unit's fixtures in ``tests/units/answers/unit07.py``. The lecture's topics
+with this unit's fixtures in ``tests/units/answers/unit07.toml``. The lecture's topics
 and worked numbers are checked in ``tests/units/test_unit07_lecture.py``. Here:
 
 * partial credit: each exercise earns its own points, and a wrong dropout forward
@@ -32,10 +32,11 @@ from answers.unit07 import ALTERNATIVES, POINTS, UNIT, WRONG_ANSWERS
 from harness import (
     failed_cells,
     function_source,
+    passed_cells,
+    run_leaving_unanswered,
     run_quietly,
     score,
     solution_path,
-    student_stubs,
     wrong_overrides,
 )
 
@@ -60,10 +61,8 @@ def _cell_namespace(*cell_ids):
 
 def test_each_exercise_earns_its_own_points():
     # dropout and the initialisation solved; penalties, Adam and the question left as released
-    stubs = student_stubs(solution_path(UNIT))
-    left = {k: v for k, v in stubs.items() if k in ("penalty_gradient", "adam_decay_step", "same_as_l2")}
-    results, _ = run_quietly(solution_path(UNIT), left)
-    passed = {k for k, r in results.items() if r.passed}
+    results = run_leaving_unanswered(UNIT, "penalty_gradient", "adam_decay_step", "same_as_l2")
+    passed = passed_cells(results)
     assert passed == {"test_dropout_forward", "test_dropout_backward", "test_stable_std",
                       "test_estimate_weight_std"}
     assert score(results) == 6 == sum(POINTS[k] for k in passed)
