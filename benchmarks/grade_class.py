@@ -17,7 +17,7 @@ released as students get it), one submission per student, by kind in turn:
     slow         leaky_relu loops forever (``--slow K`` students) 9 / 10, timed out
 
 The expected scores are computed from the unit's answer fixtures
-(``tests/units/answers/unit01.py``: the cells that call each function and their
+(``tests/units/answers/unit01.toml``: the cells that call each function and their
 points), not copied from a grading run. The run is the teacher's command in a
 subprocess; its wall time includes start-up and recording the unit in the
 gradebook. Printed: the CPU model, the cores this process may use, the jobs,

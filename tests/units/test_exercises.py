@@ -1,6 +1,6 @@
 """Every unit's exercise: the tests grade behaviour, not code.
 
-For every unit with answer fixtures (``tests/units/answers/unitNN.py``, see
+For every unit with answer fixtures (``tests/units/answers/unitNN.toml``, see
 ``tests/units/answers/__init__.py``) this proves, with ``tests/units/harness.py``
 (in-process, no kernel), that
 
@@ -54,8 +54,8 @@ def _property_cells(fixture) -> set[str]:
 @pytest.mark.parametrize("unit", solution_units())
 def test_every_unit_has_answer_fixtures(unit):
     assert unit in FIXTURES, (
-        f"solutions/{unit}/ has no wrong-answer fixtures: add tests/units/answers/unit{unit[:2]}.py "
-        f"with UNIT = {unit!r}, CELLS_USING, POINTS, ALTERNATIVES and WRONG_ANSWERS "
+        f"solutions/{unit}/ has no wrong-answer fixtures: add tests/units/answers/unit{unit[:2]}.toml "
+        f"with unit = {unit!r}, [cells_using], [points], [alternatives.*] and [[wrong]] entries "
         "(see tests/units/answers/__init__.py and CONTRIBUTING.md, Notebooks)")
 
 
@@ -74,7 +74,7 @@ def test_answer_fixtures_are_complete(unit):
         assert isinstance(wrong, WrongAnswer), wrong
         assert wrong.cell in fixture.CELLS_USING[wrong.function], wrong.id
         assert re.search(rf"\b{wrong.id}\b", fixture.__doc__), \
-            f"the docstring of {fixture.__name__} must list {wrong.id}"
+            f"the header comment of {fixture.__name__}'s TOML file must list {wrong.id}"
 
 
 # --------------------------------------------------------------------------- the solution

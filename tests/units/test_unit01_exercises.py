@@ -2,7 +2,7 @@
 
 The generic tests (full marks, other correct answers, wrong answers, the
 student's version, the skeletons) run on every unit in ``tests/units/test_exercises.py``,
-with this unit's fixtures in ``tests/units/answers/unit01.py``. Here: the intro's
+with this unit's fixtures in ``tests/units/answers/unit01.toml``. Here: the intro's
 table of points, the lecture's worked example, and the logic exercise's property
 that EVERY choice of weights meeting the specification passes and every other
 fails (random choices against an oracle written here), and that the library's own

@@ -2,7 +2,7 @@
 
 The generic tests (full marks, other correct answers, wrong answers, the
 student's version, the skeletons) run on every unit in ``tests/units/test_exercises.py``,
-with this unit's fixtures in ``tests/units/answers/unit02.py``. Here:
+with this unit's fixtures in ``tests/units/answers/unit02.toml``. Here:
 
 * each exercise earns its own points: a formula right for one feature only, a
   stream that keeps its chunks, an inverse, a library call each cost what they should;

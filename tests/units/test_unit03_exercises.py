@@ -2,7 +2,7 @@
 
 The generic tests (full marks, other correct answers, wrong answers, the
 student's version, the skeletons) run on every unit in ``tests/units/test_exercises.py``,
-with this unit's fixtures in ``tests/units/answers/unit03.py``. Here:
+with this unit's fixtures in ``tests/units/answers/unit03.toml``. Here:
 
 * partial credit: Exercises 3 and 4 may call the answers of Exercises 1 and 2, but
   written with the loops inline they do not inherit a wrong Exercise 1; a mistake

@@ -2,7 +2,7 @@
 
 The generic tests (full marks, other correct answers, wrong answers, the
 student's version, the skeletons) run on every unit in ``tests/units/test_exercises.py``,
-with this unit's fixtures in ``tests/units/answers/unit06.py``. Here:
+with this unit's fixtures in ``tests/units/answers/unit06.toml``. Here:
 
 * partial credit: a wrong answer costs the exercises that use it and no more, and the
   library functions a hidden test switches off (``mlpkit.plot.confusion_matrix``) are

@@ -2,7 +2,7 @@
 
 The generic tests (full marks, other correct answers, wrong answers, the
 student's version, the skeletons) run on every unit in ``tests/units/test_exercises.py``,
-with this unit's fixtures in ``tests/units/answers/unit08.py``; the lecture's topics
+with this unit's fixtures in ``tests/units/answers/unit08.toml``; the lecture's topics
 and worked numbers are in ``tests/units/test_unit08_lecture.py``. Here:
 
 * partial credit: each exercise is independent, so a wrong answer costs its own

@@ -53,7 +53,10 @@ included::
 """
 from __future__ import annotations
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
+    import tomli as tomllib
 from pathlib import Path
 from typing import NamedTuple
 
