@@ -282,7 +282,10 @@ def forbidden(targets, why: str, *, hint: str | None = None):
     try:
         refusals = {id(original): (original, _refusal(target, why, hint))
                     for target, original in originals}
+        wanted = refusals.keys()
         for namespace in namespaces.values():          # one pass, whatever the number of targets
+            if wanted.isdisjoint(map(id, namespace.values())):
+                continue                               # (most hold none: a quick look first)
             for key, value in list(namespace.items()):
                 found = refusals.get(id(value))
                 if found is not None and found[0] is value:

@@ -41,14 +41,18 @@ from pathlib import Path
 from queue import Empty
 from time import monotonic
 
+import zmq
+import zmq.asyncio
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import default
 
+from ..leaks import markers
 from ..sandbox import Sandbox, SandboxedKernelManager
 from . import host_checks, wire
+from .feedback import split_hidden
 from .referee import NotJudgeable, Referee
 
 METADATA_KEY = "mlpcourse"
@@ -122,7 +126,8 @@ class GradingExecute(Execute):
         self.hits: set[str] = set()  # caps the kernels' cgroups reported
         self.iopub_wait = self.iopub_timeout
         self.checks = self._host_checks(resources or {})
-        self.referee = None       # made at the first graded cell (see _referee_cell)
+        self.referee = None       # made at the first graded cell (see _referee_for)
+        self.kernel_sources: dict[int, str] = {}  # what the kernel ran of each cell
         self.seconds: dict[int, float] = {}  # wall time of each cell, measured here
         with self.setup_kernel():
             isolation = "bubblewrap" if self.km.isolate else "unisolated"
@@ -161,30 +166,49 @@ class GradingExecute(Execute):
 
     # ---------------------------------------------------------------- the referee
 
-    def _referee_cell(self, cell, index: int) -> None:
-        """Replace a graded cell's outputs by its run on the host (``referee``), if it has one."""
+    def _refereed_id(self, cell) -> str | None:
+        """The grade_id of a graded test cell the referee judges; None for any other cell."""
         meta = cell.get("metadata", {}).get("nbgrader", {})
         grade_id = meta.get("grade_id")
         if (cell.cell_type != "code" or not meta.get("grade") or meta.get("solution")
                 or grade_id in self.checks):
-            return
+            return None
         if self.referee is None:
             self.referee = self._make_referee()
-        if not self.referee or not self.referee.judges(grade_id):
-            self._event("sandbox_verdict", label(cell, index), "left to the kernel by the "
-                        "instructor's notebook")
-            return
+        return grade_id if self.referee and self.referee.judges(grade_id) else None
+
+    def _kernel_source(self, cell) -> str:
+        """What the kernel runs of a cell: a refereed test cell without its hidden tests
+        (the referee runs them here: their code and expected values never enter the
+        sandbox, and run once, not twice); any other cell as it is."""
+        if self._refereed_id(cell) is None:
+            return cell.source
+        marks = markers(self.config)
+        return split_hidden(cell.source, marks["begin_test"], marks["end_test"])[0]
+
+    def _referee_cell(self, cell, index: int) -> bool:
+        """Replace a refereed cell's outputs by its run on the host; False when the referee
+        cannot judge it (then the kernel must run it whole: ``_run_cells``)."""
+        grade_id = self._refereed_id(cell)
+        if grade_id is None:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if (cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
+                    and meta.get("grade_id") not in self.checks):
+                self._event("sandbox_verdict", label(cell, index), "left to the kernel by the "
+                            "instructor's notebook")
+            return True
         try:
             outputs = self.referee.judge(grade_id)
         except NotJudgeable as exc:
             self._event("sandbox_verdict", label(cell, index), str(exc))
-            return
+            return False
         except Exception as exc:  # noqa: BLE001 - the grader's own failure: say so, keep going
             self.log.error("the referee failed on %s: %s", grade_id, exc)
             self._event("sandbox_verdict", label(cell, index), f"the referee failed: {exc}")
-            return
+            return False
         cell.outputs = outputs
         self._event("refereed", label(cell, index), "judged by the grader, outside the sandbox")
+        return True
 
     def _make_referee(self):
         import nbformat
@@ -205,24 +229,24 @@ class GradingExecute(Execute):
         msg_id = self.kc.execute(code, silent=False, store_history=False, allow_stdin=True)
         deadline = monotonic() + wait
         answers: list[str] = []
+        stdin, iopub = self.kc.stdin_channel, self.kc.iopub_channel
+        poller = zmq.asyncio.Poller()   # one wait on both sockets: no polling interval
+        poller.register(stdin.socket, zmq.POLLIN)
+        poller.register(iopub.socket, zmq.POLLIN)
         while True:
             left = deadline - monotonic()
             if left <= 0:
                 await ensure_async(self.km.interrupt_kernel())
                 raise TimeoutError(f"the student's function did not return within {wait:.0f} s")
-            try:
-                request = await ensure_async(self.kc.stdin_channel.get_msg(timeout=0.005))
-            except Empty:
-                pass
-            else:
+            ready = dict(await poller.poll(int(left * 1000) + 1))
+            if stdin.socket in ready:
+                request = await ensure_async(stdin.get_msg(timeout=0))
                 if request["msg_type"] == "input_request":
                     prompt = str(request["content"].get("prompt", ""))
                     self.kc.input(on_input(prompt) if on_input else "")
+            if iopub.socket not in ready:
                 continue
-            try:
-                msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=min(left, 0.05)))
-            except Empty:
-                continue
+            msg = await ensure_async(iopub.get_msg(timeout=0))
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
             if msg["msg_type"] == "display_data":
@@ -276,12 +300,15 @@ class GradingExecute(Execute):
                     "was used up by the cells above")]
                 continue
             started = monotonic()
-            ran = self._run_one(cell, index)
+            ran = self._run_in_kernel(cell, index, self._kernel_source(cell))
+            if ran and not self.timed_out and not self._referee_cell(cell, index):
+                # the referee could not judge it: the kernel runs it whole, hidden tests
+                # included, and its verdict stands
+                ran = self._run_in_kernel(cell, index, cell.source)
             self.seconds[index] = monotonic() - started
             if ran:
                 if not self.timed_out:  # a replay must not run a stopped loop again
                     done.append(index)
-                    self._referee_cell(cell, index)
                 continue
             restarted = self._restart_and_replay(done)
             if self.died:
@@ -292,6 +319,15 @@ class GradingExecute(Execute):
                 self._event("crash", label(cell, index), "the kernel could not be restarted")
                 self._fail_rest(index)
                 return
+
+    def _run_in_kernel(self, cell, index: int, source: str) -> bool:
+        """``_run_one`` with the kernel given ``source`` for the cell (kept for a replay)."""
+        full = cell.source
+        cell.source = self.kernel_sources[index] = source
+        try:
+            return self._run_one(cell, index)
+        finally:
+            cell.source = full
 
     def _run_one(self, cell, index: int) -> bool:
         """Run one cell; False when the kernel must be replaced (it died, or did not come
@@ -420,7 +456,7 @@ class GradingExecute(Execute):
         for index in done:
             cell = self.nb.cells[index]
             wait = min(self._get_timeout(cell), max(self._left(), 0))
-            msg_id = self.kc.execute(cell.source, silent=True, store_history=False,
+            msg_id = self.kc.execute(self.kernel_sources[index], silent=True, store_history=False,
                                      allow_stdin=False)
             if wait <= 0 or await self._async_reply(msg_id, wait) is None:
                 return False

@@ -153,6 +153,7 @@ class Referee:
             self.namespace[name] = StudentFunction(name, self)
         self.next_setup = 0        # the source cells up to here have been considered
         self.installed = False     # the kernel's side of the wire
+        self.forbidding = False    # a call left check.forbidden blocks on in the kernel
 
     def judges(self, grade_id) -> bool:
         return grade_id in self.by_id
@@ -177,6 +178,7 @@ class Referee:
             failure = exc
         finally:
             _close_figures()
+            self._lift()
         outputs = []
         if printed.getvalue():
             outputs.append(new_output("stream", name="stdout", text=printed.getvalue()))
@@ -186,6 +188,12 @@ class Referee:
                                       traceback=[f"{ename}: {evalue}" if ename != "CheckFailed"
                                                  else evalue]))
         return outputs
+
+    def _lift(self) -> None:
+        """Switch off the ``check.forbidden`` blocks the cell's calls left on in the kernel."""
+        if self.forbidding:
+            self.forbidding = False
+            self.send("__mlpcourse_wire__['lift']()", max(1.0, min(30.0, self.left())))
 
     def _setup_until(self, index: int) -> None:
         """Run the source's setup cells above ``index`` that have not run yet."""
@@ -214,6 +222,7 @@ class Referee:
         if len(payload) > MAX_PAYLOAD:
             raise NotJudgeable(f"the arguments of {name} are too large to send")
         self._install()
+        self.forbidding = self.forbidding or bool(request["forbidden"])
         code = (f"__mlpcourse_wire__['serve']({name!r}, {payload!r}, get_ipython().user_ns, "
                 "__import__('IPython.display', fromlist=['display']).display)")
         answers = self.send(code, max(1.0, self.left()),

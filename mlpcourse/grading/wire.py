@@ -212,9 +212,8 @@ def serve(name: str, payload: str, namespace: dict, display) -> None:
         answer["raise"] = ["NameError", f"name '{name}' is not defined"]
     else:
         try:
-            guard = _forbidding(forbidden)
-            with guard:
-                result = function(*args, **kwargs)
+            _forbid(forbidden)
+            result = function(*args, **kwargs)
             answer["ok"] = encode(result)
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the referee
             answer["raise"] = [type(exc).__name__, str(exc)[:4000]]
@@ -278,15 +277,42 @@ def answer_callback(prompt: str, callbacks: list) -> str:
         return json.dumps({"raise": [type(exc).__name__, str(exc)[:2000]]})
 
 
-def _forbidding(forbidden):
-    """``mlpkit.check.forbidden`` for what the referee's test has switched off (if any)."""
+#: The kernel's ``check.forbidden`` blocks of the test block being judged: ``{"key", "stack"}``.
+_FORBIDDING: dict = {"key": None, "stack": None}
+
+
+def _forbid(forbidden) -> None:
+    """Switch on ``mlpkit.check.forbidden`` for what the referee's test has switched off.
+
+    Entering a block scans every module's namespace (milliseconds), and one test
+    block calls the student's functions many times: so the block stays on from
+    one call to the next while the referee sends the same list, and is lifted
+    when the list changes or the referee says the cell is done (``lift``). No
+    student code runs in between: the kernel only serves the referee's calls.
+    """
     import contextlib
 
+    key = json.dumps(forbidden)
+    if key == _FORBIDDING["key"]:
+        return
+    lift()
     if not forbidden:
-        return contextlib.nullcontext()
+        return
     from mlpkit import check
 
     stack = contextlib.ExitStack()
-    for targets, why, hint in forbidden:
-        stack.enter_context(check.forbidden(targets, why, hint=hint))
-    return stack
+    try:
+        for targets, why, hint in forbidden:
+            stack.enter_context(check.forbidden(targets, why, hint=hint))
+    except BaseException:
+        stack.close()
+        raise
+    _FORBIDDING.update(key=key, stack=stack)
+
+
+def lift() -> None:
+    """Switch off the ``check.forbidden`` blocks ``_forbid`` left on (before the notebook goes on)."""
+    stack = _FORBIDDING["stack"]
+    _FORBIDDING.update(key=None, stack=None)
+    if stack is not None:
+        stack.close()

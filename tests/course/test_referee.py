@@ -73,6 +73,7 @@ class FakeKernel:
         self.ns: dict = {"__name__": "__main__"}
         exec(answers, self.ns)  # noqa: S102 - the test's own code
         self.calls = 0
+        self.sent: list[str] = []
 
     def send(self, code: str, wait: float, on_input=None) -> list[str]:
         shown = []
@@ -88,11 +89,17 @@ class FakeKernel:
         original = IPython.display.display
         IPython.display.display = lambda obj, raw=False: shown.append(obj[wire.MIME])
         self.ns["get_ipython"] = lambda: Shell
+        self.sent.append(code)
         try:
             exec(code, self.ns)  # noqa: S102 - what the referee sends a kernel
         finally:
             IPython.display.display = original
             builtins.input = asked
+            # check.forbidden patches modules, which the kernel and the grader share here
+            # (one process): a kernel's block must end before the grader's, as it would
+            # with a kernel of its own. test_the_kernel_keeps_... checks the kept block.
+            if self.ns.get("__mlpcourse_wire__"):
+                self.ns["__mlpcourse_wire__"]["lift"]()
         self.calls += bool(shown)
         return shown
 
@@ -181,6 +188,41 @@ def test_a_library_call_the_test_forbids_is_refused_in_the_kernel_too():
     assert "your code called mlpkit.functional.relu" in _failure(outputs)
     outputs, _ = _judge("def f(x):\n    return np.maximum(x, 0)\n", test)
     assert _failure(outputs) is None
+
+
+def test_the_kernel_keeps_a_forbidden_block_on_for_its_calls_and_lifts_it_after():
+    # Entering check.forbidden scans every module, so the kernel keeps a block on from one
+    # call to the next while the referee sends the same list; another list, or lift(),
+    # switches it off, and everything is restored.
+    import mlpkit
+
+    relu = [[["mlpkit.functional.relu"], "write relu yourself", None]]
+    x = np.array([-1.0, 2.0])
+    wire._forbid(relu)
+    stack = wire._FORBIDDING["stack"]
+    with pytest.raises(check.CheckFailed, match="write relu yourself"):
+        mlpkit.functional.relu(x)
+    wire._forbid(relu)
+    assert wire._FORBIDDING["stack"] is stack             # the same block, not entered again
+    wire._forbid([])
+    np.testing.assert_array_equal(mlpkit.functional.relu(x), [0.0, 2.0])
+    wire._forbid(relu)
+    assert check.ACTIVE_FORBIDDEN != []
+    wire.lift()
+    assert wire._FORBIDDING["stack"] is None and check.ACTIVE_FORBIDDEN == []
+    np.testing.assert_array_equal(mlpkit.functional.relu(x), [0.0, 2.0])
+
+
+def test_the_referee_lifts_the_kernels_block_once_the_cell_is_judged():
+    test = ("with check.forbidden(['mlpkit.functional.relu'], 'write relu yourself'):\n"
+            "    f(np.array([1.0]))\n    f(np.array([2.0]))\n")
+    kernel = FakeKernel(SETUP + "def f(x):\n    return np.maximum(x, 0)\n")
+    source = _notebook((test, {}), ("f(np.array([3.0]))\n", {}))
+    ref = referee.Referee(source, kernel.send, lambda: 60.0)
+    assert _failure(ref.judge("test_0")) is None
+    assert kernel.sent[-1] == "__mlpcourse_wire__['lift']()"
+    assert _failure(ref.judge("test_1")) is None
+    assert "lift" not in kernel.sent[-1]                 # nothing was forbidden: no lift
 
 
 def test_an_answer_that_is_not_plain_data_fails_unless_the_cell_is_left_to_the_sandbox():
