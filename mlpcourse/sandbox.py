@@ -150,6 +150,11 @@ class SandboxError(RuntimeError):
     """A kernel could not be put in its sandbox (the submission or the machine is at fault)."""
 
 
+def _limit(default: int, smallest: int, help: str) -> Integer:
+    """A limit of the sandbox: a whole-number setting, ``c.Sandbox.<name>``."""
+    return Integer(default, min=smallest, help=help).tag(config=True)
+
+
 class Sandbox(Configurable):
     """Settings of the grading sandbox: ``c.Sandbox.<name>`` in ``nbgrader_config.py``."""
 
@@ -158,18 +163,13 @@ class Sandbox(Configurable):
         help="auto: sandbox where bubblewrap works, else grade unisolated (said loudly); "
              "require: refuse to grade without the sandbox; off: never sandbox (debugging)",
     ).tag(config=True)
-    memory_mb = Integer(2048, min=64, help="memory of one notebook's kernel and all it "
-                                           "starts, in MB").tag(config=True)
-    processes = Integer(64, min=4, help="processes (and threads) one notebook may run "
-                                        "at once").tag(config=True)
-    disk_mb = Integer(256, min=1, help="size of the work folder, of /tmp and of /dev/shm, "
-                                       "in MB (each a tmpfs)").tag(config=True)
-    notebook_timeout = Integer(120, min=1, help="wall time for a whole notebook, in "
-                                                "seconds").tag(config=True)
-    cell_output_kb = Integer(1024, min=1, help="output one cell may keep, in kB; the "
-                                               "rest is dropped with a marker").tag(config=True)
-    notebook_output_kb = Integer(8192, min=1, help="output a whole notebook may keep, "
-                                                   "in kB").tag(config=True)
+    # _limit(default, smallest allowed, help)
+    memory_mb = _limit(2048, 64, "memory of one notebook's kernel and all it starts, in MB")
+    processes = _limit(64, 4, "processes (and threads) one notebook may run at once")
+    disk_mb = _limit(256, 1, "size of the work folder, /tmp and /dev/shm (each a tmpfs), in MB")
+    notebook_timeout = _limit(120, 1, "wall time for a whole notebook, in seconds")
+    cell_output_kb = _limit(1024, 1, "output one cell may keep, in kB; more is cut, with a marker")
+    notebook_output_kb = _limit(8192, 1, "output a whole notebook may keep, in kB")
 
     @property
     def cell_output_chars(self) -> int:

@@ -194,16 +194,12 @@ def _installed_proxy_version() -> str | None:
 
 @dataclass(frozen=True)
 class User:
+    """An account made by ``useradd``: its name, home, and ids (looked up once it exists)."""
+
     name: str
     home: Path
-
-    @property
-    def uid(self) -> int:
-        return pwd.getpwnam(self.name).pw_uid
-
-    @property
-    def gid(self) -> int:
-        return pwd.getpwnam(self.name).pw_gid
+    uid: int
+    gid: int
 
 
 def user_env(user: User, config_path: str) -> dict:
@@ -274,7 +270,8 @@ class Classroom:
         subprocess.run(["useradd", "--create-home", "--home-dir", str(home), "--user-group",
                         "--shell", "/bin/sh", "--comment", "mlp-course classroom test", name],
                        check=True, capture_output=True, text=True)
-        user = User(name, home)
+        account = pwd.getpwnam(name)
+        user = User(name, home, account.pw_uid, account.pw_gid)
         self.users.append(user)
         os.chmod(home, 0o700)
         return user
@@ -436,12 +433,7 @@ c.JupyterHub.load_roles = [{{
                     continue
                 except ProcessLookupError:
                     break
-        uids = set()
-        for user in self.users:
-            try:
-                uids.add(user.uid)
-            except KeyError:
-                pass
+        uids = {user.uid for user in self.users}
         for _ in range(3):
             left = user_pids(uids)
             for pid in left:

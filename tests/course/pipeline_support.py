@@ -117,6 +117,15 @@ def make_course(
     return root
 
 
+def released_fixture_course(root: Path) -> Path:
+    """A course folder at ``root`` holding the fixture unit, released as a teacher does
+    (``make_course`` from FIXTURE_COURSE, then ``mlpcourse release``)."""
+    course = make_course(root, [FIXTURE_UNIT], source=FIXTURE_COURSE)
+    released = run_cli("release", FIXTURE_UNIT, "--course", course)
+    assert released.returncode == 0, released.stdout + released.stderr
+    return course
+
+
 def read_grades(course: Path, unit: str) -> dict[str, dict]:
     """``grades_<unit>.csv`` of ``course`` as ``{student_id: row}``."""
     with open(course / f"grades_{unit}.csv", newline="", encoding="utf-8") as fh:

@@ -33,11 +33,10 @@ from mlpcourse import sandbox
 from mlpcourse.grading.cgroups import Cgroup
 from mlpcourse.status import Status
 from pipeline_support import (
-    FIXTURE_COURSE,
     FIXTURE_UNIT,
-    make_course,
     make_submission,
     read_grades,
+    released_fixture_course,
     run_cli,
     subprocess_env,
     write_submission,
@@ -142,11 +141,10 @@ def _sha(path: Path) -> str:
 def attacked(tmp_path_factory):
     assert sandbox.probe().sandboxed, f"no sandbox here: {sandbox.probe().reason}"
     base = tmp_path_factory.mktemp("attacks")
-    course = make_course(base / "course", [UNIT], source=FIXTURE_COURSE)
+    course = released_fixture_course(base / "course")
     with open(course / "nbgrader_config.py", "a", encoding="utf-8") as fh:
         fh.write("\nc.Sandbox.processes = 32\nc.Sandbox.memory_mb = 1024\n"
                  "c.Execute.iopub_timeout = 10\n")
-    assert run_cli("release", UNIT, "--course", course).returncode == 0
     (course / "instructor_notes.txt").write_text(COURSE_SECRET, encoding="utf-8")
     home = base / "home"
     home.mkdir()
@@ -367,8 +365,7 @@ def test_cheating_inside_the_kernel_earns_nothing(attacked):
 def test_require_refuses_and_auto_says_loudly_where_there_is_no_sandbox(tmp_path, monkeypatch):
     """Without bubblewrap: ``--sandbox require`` grades nothing; ``auto`` grades, warns on
     stderr and notes it in every row."""
-    course = make_course(tmp_path / "course", [UNIT], source=FIXTURE_COURSE)
-    assert run_cli("release", UNIT, "--course", course).returncode == 0
+    course = released_fixture_course(tmp_path / "course")
     make_submission(course, UNIT, "alice", {})
     monkeypatch.setattr(sandbox, "probe",
                         lambda: sandbox.Isolation(False, "bwrap is not installed", ""))
@@ -386,8 +383,7 @@ def test_require_refuses_and_auto_says_loudly_where_there_is_no_sandbox(tmp_path
 
 
 def test_off_grades_unisolated_on_purpose(tmp_path):
-    course = make_course(tmp_path / "course", [UNIT], source=FIXTURE_COURSE)
-    assert run_cli("release", UNIT, "--course", course).returncode == 0
+    course = released_fixture_course(tmp_path / "course")
     nb = nbformat.read(course / "exercises" / UNIT / f"{UNIT}.ipynb", as_version=4)
     write_submission(course, UNIT, "bob", nb)
     done = run_cli("grade", UNIT, "--course", course, "--sandbox", "off")

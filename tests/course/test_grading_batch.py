@@ -20,12 +20,10 @@ from pathlib import Path
 import nbformat
 import pytest
 from pipeline_support import (
-    FIXTURE_COURSE,
     FIXTURE_UNIT,
-    make_course,
     make_submission,
     read_grades,
-    run_cli,
+    released_fixture_course,
     run_mlpcourse,
     subprocess_env,
 )
@@ -49,9 +47,7 @@ EXPECTED = {  # student: (score, status, reason)
 
 
 def _course(tmp_path_factory, name: str):
-    course = make_course(tmp_path_factory.mktemp(name) / "course", [UNIT], source=FIXTURE_COURSE)
-    assert run_cli("release", UNIT, "--course", course).returncode == 0
-    return course
+    return released_fixture_course(tmp_path_factory.mktemp(name) / "course")
 
 
 def _grade(course, *options):

@@ -23,7 +23,7 @@ from pipeline_support import (
     make_course,
     make_submission,
     read_grades,
-    run_cli,
+    released_fixture_course,
     run_mlpcourse,
     solution_sources,
     tree_hash,
@@ -74,6 +74,16 @@ def _solved(release, answers):
         if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
             cell.source = answers[_gid(cell)]
     return nb
+
+
+def _ambiguous(nb):
+    """The answer cell square twice (the same grade_id), the second with a wrong answer."""
+    square = _find(nb, "square")
+    first, second = copy.deepcopy(square), copy.deepcopy(square)
+    first.id, second.id = "mine-1", "mine-2"
+    second.source = WRONG_SQUARE
+    at = nb.cells.index(square)
+    nb.cells[at:at + 1] = [first, second]
 
 
 def _assert_graded_as_release(result, release, answers):
@@ -132,12 +142,21 @@ def test_stripped_metadata_and_ids_are_matched_by_content(release, answers):
     _assert_graded_as_release(result, release, answers)
 
 
-def test_deleted_test_cell_is_restored(release, answers):
+@pytest.mark.parametrize(("deleted", "said"), [
+    ("test_square", "restored the deleted test cell test_square"),
+    ("mean_of", "put back the empty answer cell mean_of (it had been deleted)"),
+], ids=["test cell", "answer cell"])
+def test_a_deleted_cell_is_put_back_as_released(release, answers, deleted, said):
+    """A deleted test cell comes back as released; a deleted answer cell as the released
+    stub (the student's answer is gone); every other cell is graded as usual."""
     nb = _solved(release, answers)
-    nb.cells.remove(_find(nb, "test_square"))
+    nb.cells.remove(_find(nb, deleted))
     result = repair(release, nb, NAME)
-    assert result.repairs == ["restored the deleted test cell test_square"]
-    _assert_graded_as_release(result, release, answers)
+    assert result.repairs == [said]
+    assert _find(result.notebook, deleted).source == _find(release, deleted).source
+    expected = {gid: _find(release, gid).source if gid == deleted else answer
+                for gid, answer in answers.items()}
+    _assert_graded_as_release(result, release, expected)
 
 
 def test_renamed_grade_id_and_changed_points_are_restored(release, answers):
@@ -198,14 +217,6 @@ def test_reordered_cells_are_put_back(release, answers):
     _assert_graded_as_release(result, release, answers)
 
 
-def test_a_deleted_answer_cell_gets_the_released_stub(release, answers):
-    nb = _solved(release, answers)
-    nb.cells.remove(_find(nb, "mean_of"))
-    result = repair(release, nb, NAME)
-    assert result.repairs == ["put back the empty answer cell mean_of (it had been deleted)"]
-    assert _find(result.notebook, "mean_of").source == _find(release, "mean_of").source
-
-
 def test_an_answer_defined_elsewhere_is_not_undone_by_the_stub(release, answers):
     """Both functions in one cell: the other answer cell is left empty, never the stub that
     would replace the student's function by one that raises."""
@@ -234,12 +245,7 @@ def test_added_cells_marked_as_tests_are_dropped(release, answers):
 
 def test_two_different_claims_on_one_answer_are_quarantined(release, answers):
     nb = _solved(release, answers)
-    square = _find(nb, "square")
-    first, second = copy.deepcopy(square), copy.deepcopy(square)
-    first.id, second.id = "mine-1", "mine-2"
-    second.source = WRONG_SQUARE
-    at = nb.cells.index(square)
-    nb.cells[at:at + 1] = [first, second]
+    _ambiguous(nb)
     result = repair(release, nb, NAME)
     assert result.notebook is None
     assert result.problem == (f"{NAME}: 2 different cells (cell 4, cell 5) all claim to be "
@@ -372,15 +378,6 @@ def _reorder(nb):
     nb.cells.insert(0, nb.cells.pop(order.index("setup")))  # imports first, as it ran
 
 
-def _ambiguous(nb):
-    square = _find(nb, "square")
-    first, second = copy.deepcopy(square), copy.deepcopy(square)
-    first.id, second.id = "mine-1", "mine-2"
-    second.source = WRONG_SQUARE
-    at = nb.cells.index(square)
-    nb.cells[at:at + 1] = [first, second]
-
-
 def _no_ids_v44(path):
     """The notebook rewritten as nbformat 4.4 (no cell ids) with every metadata stripped."""
     raw = json.loads(path.read_text(encoding="utf-8"))
@@ -393,9 +390,7 @@ def _no_ids_v44(path):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp("repair") / "course", [UNIT],
-                         source=FIXTURE_COURSE)
-    assert run_cli("release", UNIT, "--course", course).returncode == 0
+    course = released_fixture_course(tmp_path_factory.mktemp("repair") / "course")
     make_submission(course, UNIT, "honest", {})
     _solved_submission(course, "stripped", _strip)
     _no_ids_v44(_solved_submission(course, "legacy"))

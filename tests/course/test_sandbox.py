@@ -223,15 +223,22 @@ def test_exit_and_quit_do_not_end_grading(tmp_path):
     assert events_of(nb) == []
 
 
-def test_a_big_allocation_raises_memory_error_and_the_kernel_lives_on(tmp_path):
-    nb = run_cells(tmp_path / "unit", [
-        "import numpy as np\nkept = 7",
-        "hog = np.ones(10**10)",
-        "print('kept', kept)",
-    ], memory_mb=512)
-    assert errors(nb.cells[1]) == ["MemoryError"]
+@pytest.mark.parametrize(("stopped", "limits", "error", "said", "kind"), [
+    pytest.param("import numpy as np\nhog = np.ones(10**10)", {"memory_mb": 512},
+                 "MemoryError", "Unable to allocate", "memory", id="a big allocation"),
+    pytest.param("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                 "while True:\n    pass", {"timeout": 2},
+                 "CellTimeoutError", "limit per cell", "timeout",
+                 id="a loop that ignores the interrupt"),
+])
+def test_a_cell_stopped_at_a_limit_fails_alone_and_the_kernel_lives_on(
+        tmp_path, stopped, limits, error, said, kind):
+    """The cell fails with its reason; the next cell runs, with what the cells above made."""
+    nb = run_cells(tmp_path / "unit", ["kept = 7", stopped, "print('kept', kept)"], **limits)
+    assert errors(nb.cells[1]) == [error]
+    assert said in text(nb.cells[1])
     assert text(nb.cells[2]) == "kept 7\n"
-    assert kinds(nb) == ["memory"]
+    assert kinds(nb) == [kind]
 
 
 def test_a_kernel_killed_at_the_memory_cap_is_restarted_and_the_rest_graded(tmp_path):
@@ -279,18 +286,6 @@ def test_the_notebook_budget_bounds_every_cell_and_skips_the_rest(tmp_path):
     assert errors(nb.cells[2]) == ["NotebookTimeout"] and "never" not in text(nb.cells[2])
     assert kinds(nb) == ["budget", "not_run"]
     assert took < 5 + 8, f"a 5 s budget took {took:.1f} s"
-
-
-def test_a_loop_that_ignores_the_interrupt_is_stopped_and_the_rest_graded(tmp_path):
-    nb = run_cells(tmp_path / "unit", [
-        "y = 5",
-        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
-        "print('y is', y)",
-    ], timeout=2)
-    assert errors(nb.cells[1]) == ["CellTimeoutError"]
-    assert "limit per cell" in text(nb.cells[1])
-    assert text(nb.cells[2]) == "y is 5\n"
-    assert kinds(nb) == ["timeout"]
 
 
 # ---------------------------------------------------------------- output
