@@ -117,6 +117,7 @@ import sys
 import tempfile
 import time
 import uuid
+from queue import Empty
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -427,6 +428,34 @@ class BoundedKernelClient(AsyncKernelClient):
         context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
         context.setsockopt(zmq.RCVHWM, self.queued_messages)
         return context
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        """Return once the kernel answers a ``kernel_info`` request and IOPub delivers.
+
+        jupyter_client's own wait then listens until IOPub has been quiet for
+        0.2 s, at every kernel start; the grader reads IOPub by message id, so
+        the kernel is ready as soon as one IOPub message arrives.
+        """
+        deadline = time.monotonic() + (60.0 if timeout is None else timeout)
+        while True:
+            msg_id = self.kernel_info()
+            while time.monotonic() < deadline:
+                try:
+                    reply = await self.shell_channel.get_msg(timeout=1)
+                except Empty:
+                    break
+                if reply["parent_header"].get("msg_id") != msg_id:
+                    continue
+                try:
+                    await self.iopub_channel.get_msg(timeout=0.5)
+                except Empty:
+                    break                   # IOPub not connected yet: ask again
+                self._handle_kernel_info_reply(reply)
+                return
+            if not await self._async_is_alive():
+                raise RuntimeError("the grading kernel died before it answered")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the grading kernel did not answer within {timeout} s")
 
 
 class SandboxedKernelManager(AsyncKernelManager):

@@ -9,7 +9,8 @@ attack the sandbox defends against (mlpcourse/sandbox.py):
     reading the environment, reaching the network, shadowing numpy or the kernel
     launcher, a symbolic link to the solution, a daemon outliving grading, a fork
     bomb, a memory hog, a loop that ignores interrupts, 150 MB of output (printed,
-    and sent past the kernel's own limit), exit().
+    and sent past the kernel's own limit), exit(), patching the checks, emptying
+    later cells, recording the cells the kernel runs (to find hidden tests).
 
 Each test below checks one of them on the run's grades file, autograded
 notebooks, feedback and the machine afterwards. The executor's limits are
@@ -65,6 +66,12 @@ PATCHED_CHECKS = WRONG_SQUARE + (
     "numpy.allclose = lambda *args, **kwargs: True\n")
 EMPTIED_CELLS = WRONG_SQUARE + (
     "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])\n")
+# records every cell the kernel runs, and prints them in a later answer cell (whose output
+# reaches the feedback): the hidden tests must never be among them
+SNOOP = SQUARE + ("_seen = []\n"
+                  "get_ipython().events.register('pre_run_cell', "
+                  "lambda info: _seen.append(info.raw_cell))\n")
+SNOOP_PRINT = MEAN + "print('SEEN', _seen)\n"
 
 
 def _probe_reads(paths: list[str]) -> str:
@@ -130,6 +137,7 @@ def _attacks(course: Path, home: Path, port: int) -> dict[str, dict]:
         "quitter": {"square": SQUARE + "exit()", "mean_of": MEAN + "quit()"},
         "patcher": {"square": PATCHED_CHECKS},
         "transformer": {"square": EMPTIED_CELLS},
+        "snooper": {"square": SNOOP, "mean_of": SNOOP_PRINT},
     }
 
 
@@ -360,6 +368,18 @@ def test_cheating_inside_the_kernel_earns_nothing(attacked):
         assert refereed == {"test_square", "test_mean_of"}, (student, refereed)
     out = _autograded(course, "patcher")
     assert "square([1, -2]) is not right yet" in out   # the message of the host's run
+
+
+def test_hidden_tests_never_enter_the_kernel(attacked):
+    # The kernel runs a refereed test cell as released (its hidden block taken out); the
+    # hidden tests run on the host only. A submission recording every cell its kernel
+    # runs sees the visible checks, never a hidden one.
+    course = attacked["course"]
+    row = _grades(course)["snooper"]
+    assert (row["status"], row["score"]) == (Status.GRADED, "3"), row
+    out = _autograded(course, "snooper")
+    assert "SEEN" in out and 'name="square(3.0)"' in out, out     # the recording worked
+    assert "HIDDEN TESTS" not in out and "square(-0.5)" not in out, out
 
 
 def test_require_refuses_and_auto_says_loudly_where_there_is_no_sandbox(tmp_path, monkeypatch):
