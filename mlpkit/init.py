@@ -167,34 +167,43 @@ def variance_scaling(shape, scale, mode, distribution, rng=None, dtype=np.float3
     return _uniform(shape, -bound, bound, rng, dtype)
 
 
-def lecun_normal(shape, rng=None, dtype=np.float32) -> np.ndarray:
-    """LeCun normal: N(0, 1/fan_in). (Some frameworks truncate it at 2 std; mlpkit does not.)"""
-    return variance_scaling(shape, 1.0, "fan_in", "normal", rng, dtype)
+#: The named schemes: name -> (after whom, scale, mode, Var(W) = scale / n written out,
+#: meant for). Each comes twice, as ``<name>_normal`` and ``<name>_uniform``.
+_FAN_SCHEMES = {
+    "lecun": ("LeCun", 1.0, "fan_in", "1 / fan_in", "SELU and linear layers; the baseline"),
+    "xavier": ("Xavier/Glorot", 1.0, "fan_avg", "2 / (fan_in + fan_out)", "sigmoid and tanh"),
+    "he": ("He/Kaiming", 2.0, "fan_in", "2 / fan_in",
+           "ReLU (the 2 makes up for the half of its inputs ReLU zeroes)"),
+}
+
+#: How each distribution reaches Var(W).
+_DRAWS = {
+    "normal": "N(0, Var), std = sqrt(Var) (some frameworks truncate it at 2 std; mlpkit does not)",
+    "uniform": "U(-bound, bound) with bound = sqrt(3 Var)",
+}
 
 
-def lecun_uniform(shape, rng=None, dtype=np.float32) -> np.ndarray:
-    """LeCun uniform: Var = 1/fan_in, U(-bound, bound) with bound = sqrt(3 / fan_in)."""
-    return variance_scaling(shape, 1.0, "fan_in", "uniform", rng, dtype)
+def _fan_initialiser(scheme, distribution):
+    """The initialiser ``<scheme>_<distribution>(shape, rng=None, dtype=np.float32)``."""
+    who, scale, mode, var, meant_for = _FAN_SCHEMES[scheme]
+
+    def initialiser(shape, rng=None, dtype=np.float32) -> np.ndarray:
+        return variance_scaling(shape, scale, mode, distribution, rng, dtype)
+
+    initialiser.__name__ = initialiser.__qualname__ = f"{scheme}_{distribution}"
+    initialiser.__doc__ = (
+        f"{who} {distribution}: Var(W) = {var}, for W of shape (fan_out, fan_in).\n\n"
+        f"Drawn from {_DRAWS[distribution]}.\n"
+        f"Meant for {meant_for}. See :func:`variance_scaling`.")
+    return initialiser
 
 
-def xavier_normal(shape, rng=None, dtype=np.float32) -> np.ndarray:
-    """Xavier/Glorot normal: N(0, 2 / (fan_in + fan_out)). Suited to sigmoid and tanh layers."""
-    return variance_scaling(shape, 1.0, "fan_avg", "normal", rng, dtype)
-
-
-def xavier_uniform(shape, rng=None, dtype=np.float32) -> np.ndarray:
-    """Xavier/Glorot uniform: Var = 2 / (fan_in + fan_out), bound = sqrt(6 / (fan_in + fan_out))."""
-    return variance_scaling(shape, 1.0, "fan_avg", "uniform", rng, dtype)
-
-
-def he_normal(shape, rng=None, dtype=np.float32) -> np.ndarray:
-    """He/Kaiming normal: N(0, 2 / fan_in), for ReLU layers (the 2 makes up for the half ReLU zeroes)."""
-    return variance_scaling(shape, 2.0, "fan_in", "normal", rng, dtype)
-
-
-def he_uniform(shape, rng=None, dtype=np.float32) -> np.ndarray:
-    """He/Kaiming uniform: Var = 2 / fan_in, bound = sqrt(6 / fan_in)."""
-    return variance_scaling(shape, 2.0, "fan_in", "uniform", rng, dtype)
+lecun_normal = _fan_initialiser("lecun", "normal")
+lecun_uniform = _fan_initialiser("lecun", "uniform")
+xavier_normal = _fan_initialiser("xavier", "normal")
+xavier_uniform = _fan_initialiser("xavier", "uniform")
+he_normal = _fan_initialiser("he", "normal")
+he_uniform = _fan_initialiser("he", "uniform")
 
 
 def default(shape, rng=None, dtype=np.float32) -> np.ndarray:

@@ -58,9 +58,10 @@ None, without creating widgets or computing anything.
 
 Where things live::
 
-    _base.py           the shared rules: autograding, log-scaled eta slider,
-                       static fallback, the int-seed check, the Explorer base
-                       class (with its replay slider and play button)
+    _base.py           the shared rules: autograding (@builder), log-scaled eta
+                       slider, static fallback, the int-seed check, the Explorer
+                       base class (with its replay slider and play button) and
+                       SurfaceExplorer (the eta, mu and steps of a 2-D run)
     _canvas.py         fast figures: Agg canvas, cached background, PNG
     theory.py          divergence_threshold, convergence_rate (and the derivation)
     quadratic.py       run_1d, quadratic_1d

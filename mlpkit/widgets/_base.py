@@ -2,20 +2,24 @@
 
 * **No interactivity under autograding.** While nbgrader executes a notebook
   (the environment variable ``NBGRADER_EXECUTION`` is set) a builder prints
-  one line and returns None: ``skip_under_autograding()``.
+  one line and returns None: every builder is decorated with ``@builder``.
 * **The learning-rate slider is logarithmic** (``lr_slider``): eta spans
   several decades, and a linear slider would squeeze all the interesting small
   values into its first pixels.
 * **A static fallback.** ``static=True`` draws one still figure for the given
   values instead of widgets (for slides or print): ``still_figure``.
 * **Sliders, a status line and a figure** (``Explorer``): every slider move
-  reruns the computation and redraws the figure.
+  reruns the computation and redraws the figure. ``SurfaceExplorer`` adds the
+  eta, mu and steps sliders of a run on a 2-D surface, which follow the surface
+  menu's suggestions.
 
-Also here: the argument checks and number formats the explorers share.
+Also here: the argument checks, number formats and one-line result reprs
+(``summary_repr``) the explorers share.
 """
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import math
 import os
@@ -24,7 +28,7 @@ import time
 import ipywidgets as widgets
 import numpy as np
 
-from mlpkit._validation import _check_real, check_int, describe
+from mlpkit._validation import _check_real, check_int, check_positive, check_probability, describe
 
 #: |w| (or a loss) beyond which a run counts as blown up and is stopped.
 BLOWUP = 1e6
@@ -43,12 +47,18 @@ def autograding() -> bool:
     return bool(os.environ.get("NBGRADER_EXECUTION"))
 
 
-def skip_under_autograding() -> bool:
-    """Under autograding print one line and return True: the builder then builds nothing."""
-    if autograding():
-        print(SKIP_MESSAGE)
-        return True
-    return False
+def builder(build):
+    """Decorate an explorer's builder: under autograding it prints one line and returns None.
+
+    Nothing is checked, computed or created then: the builder itself is not called.
+    """
+    @functools.wraps(build)
+    def build_unless_autograding(*args, **kwargs):
+        if autograding():
+            print(SKIP_MESSAGE)
+            return None
+        return build(*args, **kwargs)
+    return build_unless_autograding
 
 
 def still_figure(plot, *shown):
@@ -96,6 +106,26 @@ def check_steps(value, name="steps") -> int:
     if value > MAX_STEPS:
         raise ValueError(f"{name} must be <= {MAX_STEPS}, got {value}")
     return value
+
+
+def check_descent(lr, momentum, steps, tol):
+    """The settings of a run on a toy loss, checked: (eta > 0, mu in [0, 1), T steps, tol > 0)."""
+    return (check_positive("lr", lr), check_probability("momentum", momentum),
+            check_steps(steps), check_positive("tol", tol))
+
+
+def summary_repr(result, *args, **values) -> str:
+    """A result's one-line repr, ``Name(arg, key=value, ...)``: a few telling values, no arrays.
+
+    Floats are shown to 4 significant digits, everything else as its repr.
+    """
+    def short(value):
+        if isinstance(value, np.integer):
+            return repr(int(value))
+        return f"{value:.4g}" if isinstance(value, (float, np.floating)) else repr(value)
+
+    shown = [short(v) for v in args] + [f"{key}={short(v)}" for key, v in values.items()]
+    return f"{type(result).__name__}({', '.join(shown)})"
 
 
 def plural(count, noun) -> str:
@@ -163,6 +193,12 @@ def threshold_html(text, above) -> str:
     return f'<span style="color:{"#c62828" if above else "#555"}">{text}</span>'
 
 
+def eta_threshold_html(text, formula, threshold, lr, where="") -> str:
+    """The label beside the eta slider, ``{text} η = {formula} = {threshold}{where}``, red when
+    ``lr`` is above the threshold."""
+    return threshold_html(f"{text} η = {formula} = <b>{fmt(threshold)}</b>{where}", lr > threshold)
+
+
 def status_html(text, kind) -> str:
     """The status line: ``kind`` is 'ok' (green), 'warn', 'bad' (red) or 'info'."""
     color = {"ok": "#1a7f37", "warn": "#b26b00", "bad": "#c62828", "info": "#333"}[kind]
@@ -175,10 +211,14 @@ class Explorer(widgets.VBox):
 
     A subclass builds its controls, calls ``_setup(controls, plot)``, lays out
     ``children`` and defines ``_compute()``, which reruns the computation and
-    updates ``plot`` (a ``_canvas.Canvas``) and the texts. Attributes:
+    updates ``plot`` (a ``_canvas.Canvas``) and the texts. To draw the run its
+    builder made without computing it twice, it starts with ``_start(run)``
+    instead of ``update()`` and reruns through ``_first_or(rerun)``. Attributes:
     ``image`` (the figure as PNG), ``status`` (HTML), ``plot``,
     ``last_update_ms`` (the last rerun and redraw).
     """
+
+    _first = None
 
     def _setup(self, controls, plot):
         self.plot = plot
@@ -216,6 +256,16 @@ class Explorer(widgets.VBox):
         """Rerun the computation and redraw the figure."""
         self._draw(self._compute)
 
+    def _start(self, first):
+        """The first update, drawing ``first`` (the builder's run) instead of rerunning it."""
+        self._first = first
+        self.update()
+
+    def _first_or(self, rerun):
+        """In ``_compute``: the builder's run at the first update (used once), then ``rerun()``."""
+        first, self._first = self._first, None
+        return rerun() if first is None else first
+
     def _draw(self, prepare):
         """Call ``prepare()`` (which updates the plot), render the figure, time both."""
         start = time.perf_counter()
@@ -252,3 +302,35 @@ class Explorer(widgets.VBox):
 
     def _compute(self):
         raise NotImplementedError
+
+
+class SurfaceExplorer(Explorer):
+    """An explorer of runs on a 2-D loss surface (``valley_2d``, ``optimizer_lab``).
+
+    Its ``lr_slider``, ``momentum_slider`` and ``steps_slider`` start from a run
+    and span the surface's range; when another surface (or optimiser) is chosen,
+    they move to the settings it suggests.
+    """
+
+    def _descent_controls(self, run, surf):
+        """The eta, mu and steps sliders at ``run``'s values, and ``threshold_label`` beside eta."""
+        self.lr_slider = lr_slider(run.lr, *surf.lr_exponents)
+        self.momentum_slider = momentum_slider(run.momentum)
+        coarse = run.steps % 10 == 0        # steps in tens unless asked otherwise
+        self.steps_slider = int_slider(run.steps, 10 if coarse else 1, max(1000, run.steps),
+                                       "steps T", step=10 if coarse else 1)
+        self.threshold_label = note()
+
+    def _take_suggestion(self, surf, optimizer, momentum):
+        """Set the three sliders to what ``surf`` suggests for ``optimizer`` (``surf.suggest``)
+        and the eta slider to the surface's range; then update once."""
+        lr, mu, steps = surf.suggest(optimizer, momentum)
+        lo, hi = surf.lr_exponents
+        with self.hold():
+            # widen first so the new value is never clamped by the old range
+            self.lr_slider.min = min(lo, self.lr_slider.min)
+            self.lr_slider.max = max(hi, self.lr_slider.max)
+            self.lr_slider.value = lr
+            self.lr_slider.min, self.lr_slider.max = lo, hi
+            self.momentum_slider.value = mu
+            self.steps_slider.value = steps

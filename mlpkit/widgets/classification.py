@@ -26,9 +26,9 @@ import numpy as np
 
 from mlpkit import data, losses, nn, optim, train
 from mlpkit._validation import check_choice, check_int, check_positive, check_rng
-from mlpkit.widgets._base import (BLOWUP, Explorer, check_seed, check_steps, dropdown, fmt,
-                                  int_slider, lr_slider, note, skip_under_autograding,
-                                  status_html, still_figure, threshold_html)
+from mlpkit.widgets._base import (BLOWUP, Explorer, builder, check_seed, check_steps, dropdown,
+                                  eta_threshold_html, fmt, int_slider, lr_slider, note, status_html,
+                                  still_figure, summary_repr)
 from mlpkit.widgets._canvas import C_RUN, Canvas, clip_loss, log_limits, nice_ceil
 
 __all__ = ["LogisticRun", "run_logistic", "logistic_regression", "LogisticExplorer",
@@ -85,9 +85,9 @@ class LogisticRun:
     message: str
 
     def __repr__(self) -> str:
-        return (f"LogisticRun(lr={self.lr:g}, steps={len(self.losses) - 1}, "
-                f"dataset={self.dataset!r}, final_loss={self.losses[-1]:.4g}, "
-                f"accuracy={self.accuracy[-1]:.3f}, diverged={self.diverged})")
+        return summary_repr(self, lr=self.lr, steps=len(self.losses) - 1, dataset=self.dataset,
+                            final_loss=self.losses[-1], accuracy=self.accuracy[-1],
+                            diverged=self.diverged)
 
 
 def _bce(z, y):
@@ -308,14 +308,14 @@ class LogisticExplorer(Explorer):
         self.result = run
         done = len(run.losses) - 1
         self._rewind_replay(self.step_slider, self.play, run.steps, done)
-        self.threshold_label.value = threshold_html(
-            f"every step lowers L below η = 8/λmax = <b>{fmt(run.safe_lr)}</b>",
-            run.lr > run.safe_lr)
+        self.threshold_label.value = eta_threshold_html("every step lowers L below", "8/λmax",
+                                                        run.safe_lr, run.lr)
         self.status.value = status_html(run.message, "bad" if run.diverged else
                                         "warn" if run.rises else "ok")
         self.plot.show(run, done)
 
 
+@builder
 def logistic_regression(lr=0.5, steps=100, *, dataset="blobs", n=200, rng=0, static=False):
     """Train logistic regression live on a 2-D data set (unit 04).
 
@@ -344,8 +344,6 @@ def logistic_regression(lr=0.5, steps=100, *, dataset="blobs", n=200, rng=0, sta
     LogisticExplorer (an ``ipywidgets.VBox``), a Figure if ``static``, or None
     under autograding.
     """
-    if skip_under_autograding():
-        return None
     run = run_logistic(lr, steps, dataset=dataset, n=n, rng=check_seed(rng))
     if static:
         return still_figure(_PlotLogistic(run), run)

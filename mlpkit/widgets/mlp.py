@@ -21,9 +21,9 @@ from matplotlib.figure import Figure
 
 from mlpkit import data, functional, losses, nn, optim, train
 from mlpkit._validation import check_choice, check_int, check_positive, check_rng
-from mlpkit.widgets._base import (BLOWUP, Explorer, check_seed, check_steps, dropdown,
-                                  int_slider, lr_slider, selection_slider,
-                                  skip_under_autograding, status_html)
+from mlpkit.widgets._base import (BLOWUP, Explorer, builder, check_seed, check_steps, dropdown,
+                                  int_slider, lr_slider, selection_slider, status_html,
+                                  summary_repr)
 from mlpkit.widgets._canvas import C_RUN, FIGSIZE, Canvas, clip_loss, log_limits, still
 
 __all__ = ["MLPRun", "run_mlp", "mlp_playground", "MLPExplorer", "DATASETS"]
@@ -84,9 +84,9 @@ class MLPRun:
         return int(self.y.max()) + 1
 
     def __repr__(self) -> str:
-        return (f"MLPRun(hidden={self.hidden}, lr={self.lr:g}, activation={self.activation!r}, "
-                f"dataset={self.dataset!r}, steps={len(self.losses)}, "
-                f"accuracy={self.accuracies[-1]:.3f}, diverged={self.diverged})")
+        return summary_repr(self, hidden=self.hidden, lr=self.lr, activation=self.activation,
+                            dataset=self.dataset, steps=len(self.losses),
+                            accuracy=self.accuracies[-1], diverged=self.diverged)
 
 
 def _model(hidden, activation, num_classes, gen):
@@ -283,16 +283,12 @@ class MLPExplorer(Explorer):
         self.children = [self.width_slider, self.lr_slider, self.activation_menu,
                          self.dataset_menu, self.steps_slider,
                          widgets.HBox([self.frame_slider, self.play]), status, image]
-        self._run = run
-        self.update()
+        self._start(run)
 
     def _compute(self):
-        if self._run is not None:            # the run made by mlp_playground, used once
-            run, self._run = self._run, None
-        else:
-            run = run_mlp(self.width_slider.value, self.lr_slider.value,
-                          self.activation_menu.value, self.steps_slider.value,
-                          dataset=self.dataset_menu.value, n=self.n, rng=self.seed)
+        run = self._first_or(lambda: run_mlp(
+            self.width_slider.value, self.lr_slider.value, self.activation_menu.value,
+            self.steps_slider.value, dataset=self.dataset_menu.value, n=self.n, rng=self.seed))
         if getattr(self, "result", run).dataset != run.dataset:
             self.plot = _PlotMLP(run)        # another data set: new scatter and colours
         self.result = run
@@ -319,6 +315,7 @@ def _overview(runs) -> Figure:
     return still(figure)
 
 
+@builder
 def mlp_playground(hidden=8, lr=0.3, activation="tanh", steps=300, *, dataset="moons", n=200,
                    rng=0, static=False):
     """A small MLP training live on two moons or spirals (unit 05).
@@ -348,8 +345,6 @@ def mlp_playground(hidden=8, lr=0.3, activation="tanh", steps=300, *, dataset="m
     MLPExplorer (an ``ipywidgets.VBox``), a Figure if ``static``, or None
     under autograding.
     """
-    if skip_under_autograding():
-        return None
     run = run_mlp(hidden, lr, activation, steps, dataset=dataset, n=n, rng=check_seed(rng))
     if static:        # the same settings with no non-linearity, with 2 hidden units, as given
         others = [run_mlp(hidden, lr, "identity", steps, dataset=dataset, n=n, rng=rng),
