@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 from queue import Empty
 from time import monotonic
 
@@ -51,7 +50,7 @@ from traitlets import default
 
 from ..leaks import markers
 from ..sandbox import Sandbox, SandboxedKernelManager
-from . import host_checks, wire
+from . import host_checks, source, wire
 from .feedback import split_hidden
 from .referee import NotJudgeable, Referee
 
@@ -148,21 +147,12 @@ class GradingExecute(Execute):
         self.nb.metadata[METADATA_KEY] = {"isolation": isolation, "events": self.events}
         return self.nb, self.resources
 
-    def _source_path(self, resources: dict) -> Path | None:
-        """The instructor's source notebook of the notebook being graded (None if unknown)."""
-        info = resources.get("nbgrader", {})
-        if not info.get("assignment") or not info.get("notebook"):
-            return None
-        from nbgrader.coursedir import CourseDirectory
-
-        coursedir = CourseDirectory(config=self.config)
-        folder = coursedir.format_path(coursedir.source_directory, ".", info["assignment"])
-        return Path(folder) / f"{info['notebook']}.ipynb"
-
     def _host_checks(self, resources: dict) -> dict:
         """The host checks of this notebook, read from the instructor's source notebook."""
-        path = self._source_path(resources)
-        return host_checks.checks_of_source(path) if path is not None else {}
+        path = source.of_resources(self.config, resources)
+        if path is None or not path.is_file():
+            return {}
+        return host_checks.checks_in(source.read(path))
 
     # ---------------------------------------------------------------- the referee
 
@@ -211,17 +201,15 @@ class GradingExecute(Execute):
         return True
 
     def _make_referee(self):
-        import nbformat
-
-        path = self._source_path(self.resources or {})
+        path = source.of_resources(self.config, self.resources)
         if path is None or not path.is_file():
             return False
         try:
-            source = nbformat.read(path, as_version=4)
+            notebook = source.read(path)
         except Exception as exc:  # noqa: BLE001
             self.log.error("cannot read the source notebook %s: %s", path, exc)
             return False
-        return Referee(source, self._send, self._left)
+        return Referee(notebook, self._send, self._left)
 
     async def _async_send(self, code: str, wait: float, on_input=None) -> list[str]:
         """Run ``code`` in the kernel; the ``wire.MIME`` payloads it displayed. An ``input()``

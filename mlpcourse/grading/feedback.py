@@ -438,18 +438,14 @@ class StudentFeedback(Preprocessor):
 
     def _source_cells(self, resources) -> dict[str, str]:
         """{grade_id: source} of the instructor's source notebook (the trusted test code)."""
-        import nbformat
-        from nbgrader.coursedir import CourseDirectory
+        from . import source
 
-        info = resources.get("nbgrader", {})
-        if not info.get("assignment") or not info.get("notebook"):
-            return {}
-        coursedir = CourseDirectory(config=self.config)
-        folder = coursedir.format_path(coursedir.source_directory, ".", info["assignment"])
-        path = Path(folder) / f"{info['notebook']}.ipynb"
+        path = source.of_resources(self.config, resources)
         try:
-            nb = nbformat.read(path, as_version=4)
+            nb = source.read(path) if path is not None else None
         except Exception:  # noqa: BLE001 - no source: the autograded (restored) cells are used
+            nb = None
+        if nb is None:
             return {}
         return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
                 if _is_test(c) and c.metadata["nbgrader"].get("grade_id")}

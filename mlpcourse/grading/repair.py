@@ -37,7 +37,6 @@ import ast
 import copy
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 #: Cell metadata key (under ``mlpcourse``) of the note put at the top of a repaired notebook.
 NOTE_KEY = "repairs"
@@ -455,16 +454,15 @@ def release_notebook(config, unit: str, name: str):
     nbgrader configuration.
     """
     import nbformat
-    from nbgrader.coursedir import CourseDirectory
     from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
-    coursedir = CourseDirectory(config=config)
-    source_path = Path(coursedir.format_path(coursedir.source_directory, ".", unit)) / name
-    made = nbformat.read(source_path, as_version=4)
+    from . import source
+
+    made = source.read(source.source_path(config, unit, name))
     resources: dict = {}
     made, resources = ClearSolutions(config=config).preprocess(made, resources)
     made, resources = ClearHiddenTests(config=config).preprocess(made, resources)
-    release_path = Path(coursedir.format_path(coursedir.release_directory, ".", unit)) / name
+    release_path = source.release_path(config, unit, name)
     if release_path.is_file():
         try:
             given = nbformat.read(release_path, as_version=4)
