@@ -16,6 +16,9 @@ where there is none) and adds, on the grader's side:
   interrupt after a timeout is restarted in a fresh sandbox, the cells before
   are run again silently, the cell at fault gets an error saying what
   happened, and grading goes on with the next cell;
+- the referee (``referee``): a graded test cell runs in the kernel as released
+  (its hidden block taken out), then whole on the host, calling the student's
+  functions in the kernel; the host's outputs are the cell's;
 - host checks (``host_checks``): grade cells whose answers never enter the
   kernel are scored here, on the host, from what the cell recorded and how
   long it took; and an ``execute_result`` in any other test cell is shown but

@@ -3,10 +3,11 @@
 Anything inside the grading kernel is the submission's to change: it can
 replace ``mlpkit.check``'s comparisons, the reference functions the tests
 compare with, or the code of the next cell. So the grader does not take a
-graded cell's verdict from the kernel. After the kernel has run the cell (the
-student's own later cells may use what it defined), the ``Referee`` runs the
-same cell, taken from the instructor's source notebook (hidden tests
-included), here on the host, in a namespace of its own:
+graded cell's verdict from the kernel. The kernel runs the cell as released,
+its hidden block taken out (so the student's later cells see what the visible
+part defined, and the hidden tests' code never enters the sandbox); then the
+``Referee`` runs the whole cell, taken from the instructor's source notebook
+(hidden tests included), here on the host, in a namespace of its own:
 
 - the notebook's setup cells (the locked code cells that are neither answers
   nor tests) run here first, from the source notebook;
@@ -25,8 +26,10 @@ included), here on the host, in a namespace of its own:
 The cell's outputs are then the host's: its ✓ lines, or the error that failed
 it, which nbgrader scores as it would have scored the kernel's. A cell that
 needs more than plain data (a model object, reading a function's code) cannot
-be refereed this way: ``judge`` returns None and the kernel's verdict stands
-(recorded as an event ``sandbox_verdict``).
+be refereed this way: ``judge`` raises ``NotJudgeable``, the kernel runs the
+whole cell, hidden tests included, and its verdict stands (recorded as an
+event ``sandbox_verdict``). A hidden block must therefore define nothing that
+a later cell uses: the kernel never runs it.
 """
 from __future__ import annotations
 

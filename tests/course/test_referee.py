@@ -11,8 +11,10 @@ path with real sandboxed kernels and submissions that cheat inside them.
 """
 from __future__ import annotations
 
+import ast
 import io
 import json
+import textwrap
 
 import nbformat
 import numpy as np
@@ -20,7 +22,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from mlpcourse.grading import referee, wire
+from mlpcourse.grading.feedback import split_hidden
 from mlpkit import check
+from pipeline_support import REPO, real_units
 
 # --------------------------------------------------------------------------- the wire
 
@@ -276,3 +280,68 @@ def test_check_forbidden_is_visible_to_the_grader_while_it_is_open():
     with check.forbidden(["mlpkit.functional.relu"], "why", hint="how"):
         assert check.ACTIVE_FORBIDDEN == [(["mlpkit.functional.relu"], "why", "how")]
     assert check.ACTIVE_FORBIDDEN == []
+
+
+# --------------------------------------------------------------------------- the course's notebooks
+
+def _defined(source: str) -> set[str]:
+    """Top-level names a piece of cell source binds (assignments, defs, imports, loops)."""
+    try:
+        tree = ast.parse(textwrap.dedent(source))
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
+def _used(source: str) -> set[str]:
+    try:
+        tree = ast.parse(referee._without_magics(source))
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _needs_hidden(nb) -> list[str]:
+    """Cells whose part run in the kernel uses a name bound only in an earlier hidden block."""
+    found, bound_visibly, hidden_only = [], set(), {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("nbgrader", {})
+        refereed_cell = meta.get("grade") and not meta.get("solution") and referee.refereed(cell)
+        visible, hidden = split_hidden(cell.source)
+        in_kernel = visible if refereed_cell else cell.source     # what the kernel runs
+        missing = (_used(in_kernel) - _defined(in_kernel) - bound_visibly) & set(hidden_only)
+        found += [f"{meta.get('grade_id')} uses {name}, bound only in the hidden block of "
+                  f"{hidden_only[name]}" for name in sorted(missing)]
+        bound_visibly |= _defined(in_kernel)
+        if refereed_cell:
+            lines = cell.source.split("\n")
+            secret = "\n".join(lines[n - 1] for n in sorted(hidden))
+            for name in _defined(secret) - bound_visibly:
+                hidden_only[name] = meta.get("grade_id")
+    return found
+
+
+@pytest.mark.parametrize("unit", real_units())
+def test_no_later_cell_needs_what_a_hidden_block_defines(unit):
+    # The kernel runs a refereed test cell without its hidden block: a name bound only
+    # there would be missing for the cells after it.
+    nb = nbformat.read(REPO / "solutions" / unit / f"{unit}.ipynb", as_version=4)
+    assert _needs_hidden(nb) == []
+
+
+def test_a_name_bound_only_in_a_hidden_block_is_found():
+    hidden = "f(1)\n### BEGIN HIDDEN TESTS\n_cases = [1, 2]\n### END HIDDEN TESTS\n"
+    nb = _notebook((hidden, {}), ("for c in _cases:\n    f(c)\n", {}))
+    assert _needs_hidden(nb) == ["test_1 uses _cases, bound only in the hidden block of test_0"]
+    nb = _notebook((hidden, {}), ("_cases = [3]\nfor c in _cases:\n    f(c)\n", {}))
+    assert _needs_hidden(nb) == []
