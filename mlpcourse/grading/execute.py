@@ -212,7 +212,7 @@ class GradingExecute(Execute):
         except Exception as exc:  # noqa: BLE001
             self.log.error("cannot read the source notebook %s: %s", path, exc)
             return False
-        return Referee(notebook, self._send, self._left)
+        return Referee(notebook, self._send, self._left, self._message)
 
     async def _async_send(self, code: str, wait: float, on_input=None) -> list[str]:
         """Run ``code`` in the kernel; the ``wire.MIME`` payloads it displayed. An ``input()``
@@ -251,6 +251,38 @@ class GradingExecute(Execute):
         return answers
 
     _send = run_sync(_async_send)
+
+    async def _async_message(self, name: str, payload: str, wait: float) -> list[str]:
+        """One call as a ``wire.CALL_REQUEST`` message; its answer comes back on the shell
+        channel (``wire.install``). Raises ``TimeoutError`` after ``wait`` seconds."""
+        request = self.kc.session.msg(wire.CALL_REQUEST, {"name": name, "payload": payload})
+        self.kc.shell_channel.send(request)
+        msg_id = request["header"]["msg_id"]
+        deadline = monotonic() + wait
+        while True:
+            left = deadline - monotonic()
+            if left <= 0:
+                await ensure_async(self.km.interrupt_kernel())
+                raise TimeoutError(f"the student's function did not return within {wait:.0f} s")
+            try:
+                reply = await ensure_async(self.kc.shell_channel.get_msg(timeout=left))
+            except Empty:
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        # what the call printed, and the kernel's busy/idle, must not fill IOPub's queue
+        while monotonic() < deadline + 5:
+            try:
+                msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=1))
+            except Empty:
+                break
+            if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                    and msg["content"].get("execution_state") == "idle"):
+                break
+        text = reply["content"].get("answer") if reply["msg_type"] == wire.CALL_REPLY else None
+        return [text] if isinstance(text, str) else []
+
+    _message = run_sync(_async_message)
 
     def _score_on_host(self) -> None:
         truth = {}

@@ -196,32 +196,57 @@ def write_back(original, returned) -> None:
 def serve(name: str, payload: str, namespace: dict, display) -> None:
     """Call ``namespace[name]`` with the arguments in ``payload`` and display the answer.
 
-    Runs inside the sandboxed kernel. The answer (``MIME``) holds the result or
-    the exception's type and message, the arguments as the call left them, and
-    whether the call drew from NumPy's global random generator.
+    Runs inside the sandboxed kernel, as code the referee executes (the path for
+    calls whose arguments include the test's own functions: they call back
+    through ``input()``, which IPython forwards only while it executes code).
     """
+    display({MIME: answer(name, payload, namespace)}, raw=True)
+
+
+def answer(name: str, payload: str, namespace: dict) -> str:
+    """The answer to one call, as JSON text: the result or the exception's type and
+    message, the arguments as the call left them, and whether the call drew from
+    NumPy's global random generator."""
     request = json.loads(payload)
     args = decode(request["args"], call_back=_callback)
     kwargs = decode(request["kwargs"], call_back=_callback)
     forbidden = request.get("forbidden") or []
     before = np.random.get_state()
-    answer: dict = {}
+    reply: dict = {}
     try:
         function = namespace[name]
     except KeyError:
-        answer["raise"] = ["NameError", f"name '{name}' is not defined"]
+        reply["raise"] = ["NameError", f"name '{name}' is not defined"]
     else:
         try:
             _forbid(forbidden)
             result = function(*args, **kwargs)
-            answer["ok"] = encode(result)
+            reply["ok"] = encode(result)
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the referee
-            answer["raise"] = [type(exc).__name__, str(exc)[:4000]]
+            reply["raise"] = [type(exc).__name__, str(exc)[:4000]]
     after = np.random.get_state()
-    answer["global_rng"] = not (before[0] == after[0] and np.array_equal(before[1], after[1])
-                                and before[2:] == after[2:])
-    answer["args"] = encode([list(args), kwargs])
-    display({MIME: json.dumps(answer, allow_nan=True)}, raw=True)
+    reply["global_rng"] = not (before[0] == after[0] and np.array_equal(before[1], after[1])
+                               and before[2:] == after[2:])
+    reply["args"] = encode([list(args), kwargs])
+    return json.dumps(reply, allow_nan=True)
+
+
+#: The kernel message a call without callbacks travels in, and its reply (``install``).
+CALL_REQUEST, CALL_REPLY = "mlpcourse_call_request", "mlpcourse_call_reply"
+
+
+def install(kernel, namespace: dict, display) -> None:
+    """Let the kernel take calls as messages of their own (``CALL_REQUEST``), answered on
+    the shell channel (``CALL_REPLY``): a few milliseconds less per call than code for
+    IPython to run, which counts when a hidden test calls a function thousands of times.
+    Displays ``{"installed": true}`` when the kernel took the handler."""
+    def handle(stream, ident, parent):
+        content = parent.get("content", {})
+        text = answer(str(content.get("name")), str(content.get("payload")), namespace)
+        kernel.session.send(stream, CALL_REPLY, {"answer": text}, parent, ident=ident)
+
+    kernel.shell_handlers[CALL_REQUEST] = handle
+    display({MIME: json.dumps({"installed": True})}, raw=True)
 
 
 def _callback(index: int):

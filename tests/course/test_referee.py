@@ -78,16 +78,27 @@ class FakeKernel:
         exec(answers, self.ns)  # noqa: S102 - the test's own code
         self.calls = 0
         self.sent: list[str] = []
+        self.handlers: dict = {}     # the kernel's shell_handlers (wire.install)
+        self.replies: list = []      # what the handlers sent back
+        self.messages = 0
 
     def send(self, code: str, wait: float, on_input=None) -> list[str]:
         shown = []
-        kernel = self
+        fake = self
         import builtins
         asked = builtins.input
         builtins.input = lambda prompt="": on_input(prompt) if on_input else ""
 
         class Shell:
-            user_ns = kernel.ns
+            user_ns = fake.ns
+
+            class kernel:  # noqa: N801 - ipykernel's attribute name
+                shell_handlers = fake.handlers
+
+                class session:  # noqa: N801 - the kernel's Session: replies are kept
+                    @staticmethod
+                    def send(stream, msg_type, content, parent, ident=None):
+                        fake.replies.append((msg_type, content))
 
         import IPython.display
         original = IPython.display.display
@@ -106,6 +117,15 @@ class FakeKernel:
                 self.ns["__mlpcourse_wire__"]["lift"]()
         self.calls += bool(shown)
         return shown
+
+    def message(self, name: str, payload: str, wait: float) -> list[str]:
+        """A call sent as a message: the reply of the handler ``wire.install`` registered."""
+        self.replies.clear()
+        self.handlers[wire.CALL_REQUEST](None, [], {"content": {"name": name, "payload": payload}})
+        self.ns["__mlpcourse_wire__"]["lift"]()     # (as in send)
+        self.messages += 1
+        return [content["answer"] for msg_type, content in self.replies
+                if msg_type == wire.CALL_REPLY]
 
 
 SETUP = "import numpy as np\nfrom mlpkit import check\n"
@@ -192,6 +212,19 @@ def test_a_library_call_the_test_forbids_is_refused_in_the_kernel_too():
     assert "your code called mlpkit.functional.relu" in _failure(outputs)
     outputs, _ = _judge("def f(x):\n    return np.maximum(x, 0)\n", test)
     assert _failure(outputs) is None
+
+
+def test_calls_without_callbacks_travel_as_messages_once_the_kernel_takes_them():
+    kernel = FakeKernel(SETUP + "def f(x):\n    return x ** 2\n")
+    ref = referee.Referee(_notebook((SQUARE_TEST, {}), ("check.close(f(lambda: 2), 0.0)\n", {})),
+                          kernel.send, lambda: 60.0, kernel.message)
+    assert _failure(ref.judge("test_0")) is None
+    assert ref.fast and kernel.messages == 1 and kernel.calls == 1   # the call; install
+    ref.judge("test_1")                           # a function passed in: through send
+    assert kernel.messages == 1 and kernel.calls == 2
+    wrong = FakeKernel(SETUP + "def f(x):\n    return 2 * x\n")
+    ref = referee.Referee(_notebook((SQUARE_TEST, {})), wrong.send, lambda: 60.0, wrong.message)
+    assert "is not right yet" in _failure(ref.judge("test_0")) and wrong.messages == 1
 
 
 def test_the_kernel_keeps_a_forbidden_block_on_for_its_calls_and_lifts_it_after():
