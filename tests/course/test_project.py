@@ -22,7 +22,9 @@ def _name(requirement: str) -> str:
 
 
 def _spec(requirement: str) -> str:
-    return requirement.strip().lower().replace("_", "-").replace(" ", "")
+    """The requirement without its environment marker (a conda environment has one Python:
+    ``tomli>=2.0; python_version < '3.11'`` is ``tomli>=2.0`` there)."""
+    return requirement.split(";")[0].strip().lower().replace("_", "-").replace(" ", "")
 
 
 def test_environment_yml_matches_pyproject():
