@@ -117,9 +117,9 @@ import sys
 import tempfile
 import time
 import uuid
-from queue import Empty
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty
 
 import zmq
 import zmq.asyncio
@@ -436,7 +436,8 @@ class BoundedKernelClient(AsyncKernelClient):
         0.2 s, at every kernel start; the grader reads IOPub by message id, so
         the kernel is ready as soon as one IOPub message arrives.
         """
-        deadline = time.monotonic() + (60.0 if timeout is None else timeout)
+        timeout = 60.0 if timeout is None else timeout
+        deadline = time.monotonic() + timeout
         while True:
             msg_id = self.kernel_info()
             while time.monotonic() < deadline:
@@ -455,7 +456,7 @@ class BoundedKernelClient(AsyncKernelClient):
             if not await self._async_is_alive():
                 raise RuntimeError("the grading kernel died before it answered")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the grading kernel did not answer within {timeout} s")
+                raise RuntimeError(f"the grading kernel did not answer within {timeout:g} s")
 
 
 class SandboxedKernelManager(AsyncKernelManager):

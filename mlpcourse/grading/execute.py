@@ -159,12 +159,19 @@ class GradingExecute(Execute):
 
     # ---------------------------------------------------------------- the referee
 
-    def _refereed_id(self, cell) -> str | None:
-        """The grade_id of a graded test cell the referee judges; None for any other cell."""
+    def _test_id(self, cell) -> str | None:
+        """The grade_id of a graded test cell that is not a host check; None otherwise."""
         meta = cell.get("metadata", {}).get("nbgrader", {})
         grade_id = meta.get("grade_id")
         if (cell.cell_type != "code" or not meta.get("grade") or meta.get("solution")
                 or grade_id in self.checks):
+            return None
+        return grade_id
+
+    def _refereed_id(self, cell) -> str | None:
+        """The grade_id of a graded test cell the referee judges; None for any other cell."""
+        grade_id = self._test_id(cell)
+        if grade_id is None:
             return None
         if self.referee is None:
             self.referee = self._make_referee()
@@ -184,9 +191,7 @@ class GradingExecute(Execute):
         cannot judge it (then the kernel must run it whole: ``_run_cells``)."""
         grade_id = self._refereed_id(cell)
         if grade_id is None:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if (cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
-                    and meta.get("grade_id") not in self.checks):
+            if self._test_id(cell) is not None:
                 self._event("sandbox_verdict", label(cell, index), "left to the kernel by the "
                             "instructor's notebook")
             return True

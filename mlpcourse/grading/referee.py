@@ -185,7 +185,9 @@ class Referee:
             failure = exc
         finally:
             _close_figures()
-            self._lift()
+            unlifted = self._lift()
+        if failure is None and unlifted is not None:
+            failure = StudentError(f"the kernel did not finish the test's calls: {unlifted}")
         outputs = []
         if printed.getvalue():
             outputs.append(new_output("stream", name="stdout", text=printed.getvalue()))
@@ -196,11 +198,21 @@ class Referee:
                                                  else evalue]))
         return outputs
 
-    def _lift(self) -> None:
-        """Switch off the ``check.forbidden`` blocks the cell's calls left on in the kernel."""
-        if self.forbidding:
-            self.forbidding = False
+    def _lift(self) -> Exception | None:
+        """Switch off the ``check.forbidden`` blocks the cell's calls left on in the kernel.
+
+        Returns the error if the kernel did not (it hung, or the submission broke the
+        wire): the cell then fails. Raising it would leave the cell to the kernel's own
+        verdict, which a submission could choose that way.
+        """
+        if not self.forbidding:
+            return None
+        self.forbidding = False
+        try:
             self.send("__mlpcourse_wire__['lift']()", max(1.0, min(30.0, self.left())))
+        except Exception as exc:  # noqa: BLE001 - reported as the cell's failure
+            return exc
+        return None
 
     def _setup_until(self, index: int) -> None:
         """Run the source's setup cells above ``index`` that have not run yet."""

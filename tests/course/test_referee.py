@@ -262,6 +262,22 @@ def test_the_referee_lifts_the_kernels_block_once_the_cell_is_judged():
     assert "lift" not in kernel.sent[-1]                 # nothing was forbidden: no lift
 
 
+def test_a_kernel_that_does_not_lift_its_block_fails_the_cell_instead_of_escaping_it():
+    # A submission that makes the lift hang must not make the referee give up (the cell
+    # would then be left to the kernel's own verdict): the cell fails.
+    test = ("with check.forbidden(['mlpkit.functional.relu'], 'write relu yourself'):\n"
+            "    check.close(f(np.array([-1.0])), [0.0], name='f([-1])')\n")
+    kernel = FakeKernel(SETUP + "def f(x):\n    return np.maximum(x, 0)\n")
+
+    def send(code, wait, on_input=None):
+        if code == "__mlpcourse_wire__['lift']()":
+            raise TimeoutError("the student's function did not return within 60 s")
+        return kernel.send(code, wait, on_input)
+
+    ref = referee.Referee(_notebook((test, {})), send, lambda: 60.0)
+    failure = _failure(ref.judge("test_0"))
+    assert failure is not None and "did not finish the test's calls" in failure
+
 def test_an_answer_that_is_not_plain_data_fails_unless_the_cell_is_left_to_the_sandbox():
     outputs, _ = _judge("def f(x):\n    return object()\n", "f(1)\n")
     assert "returned a object" in _failure(outputs) and "plain values" in _failure(outputs)
